@@ -1,0 +1,270 @@
+/**
+ * The application (aiohttp `web_app.py`): router, middlewares, lifecycle signals, cleanup
+ * contexts and typed state. `freeze()` precomputes the router index and one middleware chain per
+ * route, so a request does no composition work.
+ */
+import type { AppKey } from '../common/keys.js';
+import { HTTPMethodNotAllowed, HTTPNotFound } from './exceptions.js';
+import type { Middleware } from './middlewares.js';
+import type { Request } from './request.js';
+import type { StreamResponse } from './response.js';
+import type { HandlerFn, MaybePromise } from './router/resources.js';
+import type { RouteDef } from './router/route-def.js';
+import { UrlDispatcher } from './router/url-dispatcher.js';
+import type { ResourceRoute } from './router/resources.js';
+
+/** A list of async callbacks run in order by `send()`; frozen with the application (aiohttp `Signal`). */
+export class Signal<A extends unknown[]> implements Iterable<(...args: A) => MaybePromise<void>> {
+  readonly #handlers: Array<(...args: A) => MaybePromise<void>> = [];
+  #frozen = false;
+
+  /** Appends callbacks; a frozen signal throws. */
+  push(...fns: Array<(...args: A) => MaybePromise<void>>): number {
+    if (this.#frozen) throw new Error('Cannot modify frozen signal');
+    for (const fn of fns) if (typeof fn !== 'function') throw new TypeError('signal handlers must be functions');
+    return this.#handlers.push(...fns);
+  }
+
+  /** Removes a callback; returns whether it was there. */
+  remove(fn: (...args: A) => MaybePromise<void>): boolean {
+    if (this.#frozen) throw new Error('Cannot modify frozen signal');
+    const i = this.#handlers.indexOf(fn);
+    if (i === -1) return false;
+    this.#handlers.splice(i, 1);
+    return true;
+  }
+
+  get length(): number {
+    return this.#handlers.length;
+  }
+
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** Calls every callback in order, awaiting each. */
+  async send(...args: A): Promise<void> {
+    const hs = this.#handlers;
+    for (let i = 0; i < hs.length; i++) await hs[i]!(...args);
+  }
+
+  [Symbol.iterator](): Iterator<(...args: A) => MaybePromise<void>> {
+    return this.#handlers[Symbol.iterator]();
+  }
+}
+
+/** A cleanup context: setup before its single `yield`, teardown after it. */
+export type CleanupContextFn = (app: Application) => AsyncGenerator<unknown, void, unknown> | AsyncIterator<unknown>;
+
+/** Several errors from cleanup callbacks. */
+export class CleanupError extends AggregateError {
+  override name = 'CleanupError';
+  readonly code: string = 'ERR_CLEANUP';
+}
+
+/** Cleanup contexts, run on startup in order and torn down on cleanup in reverse (aiohttp `CleanupContext`). */
+export class CleanupContext implements Iterable<CleanupContextFn> {
+  readonly #fns: CleanupContextFn[] = [];
+  #running: AsyncIterator<unknown>[] = [];
+  #frozen = false;
+
+  /** Appends cleanup contexts; a frozen application throws. */
+  push(...fns: CleanupContextFn[]): number {
+    if (this.#frozen) throw new Error('Cannot modify frozen signal');
+    for (const fn of fns) if (typeof fn !== 'function') throw new TypeError('cleanup contexts must be async generator functions');
+    return this.#fns.push(...fns);
+  }
+
+  get length(): number {
+    return this.#fns.length;
+  }
+
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  [Symbol.iterator](): Iterator<CleanupContextFn> {
+    return this.#fns[Symbol.iterator]();
+  }
+
+  /** @internal */
+  async _onStartup(app: Application): Promise<void> {
+    for (const fn of this.#fns) {
+      const it = fn(app);
+      const first = await it.next();
+      if (first.done) throw new Error(`cleanup context ${fn.name || '<anonymous>'} did not yield`);
+      this.#running.push(it);
+    }
+  }
+
+  /** @internal */
+  async _onCleanup(): Promise<void> {
+    const errors: unknown[] = [];
+    const running = this.#running.reverse();
+    this.#running = [];
+    for (const it of running) {
+      try {
+        const r = await it.next();
+        if (!r.done) errors.push(new Error("a cleanup context has more than one 'yield'"));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new CleanupError(errors, 'Multiple errors on cleanup stage');
+  }
+}
+
+/** Where the application logs unhandled errors; `console` by default. */
+export interface Logger {
+  error(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+  info?(...args: unknown[]): void;
+}
+
+/** Options of Application. */
+export interface ApplicationOptions {
+  /** Applied in order: the first is the outermost. */
+  middlewares?: Iterable<Middleware>;
+  /** Largest body `request.read()` accepts, in bytes (default 1 MiB); 0 disables the limit. */
+  clientMaxSize?: number;
+  logger?: Logger;
+}
+
+function notFound(): never {
+  throw new HTTPNotFound();
+}
+
+function notAllowed(request: Request): never {
+  throw new HTTPMethodNotAllowed(request.method, request._match?.allowedMethods ?? []);
+}
+
+/**
+ * A web application: routes, middlewares, signals and state.
+ * @example
+ * const app = new web.Application();
+ * app.router.addGet('/', () => new web.Response({ text: 'Hello' }));
+ * await web.runApp(app, { port: 8080 });
+ */
+export class Application {
+  readonly router: UrlDispatcher;
+  readonly middlewares: readonly Middleware[];
+  readonly clientMaxSize: number;
+  readonly logger: Logger;
+  readonly onStartup = new Signal<[Application]>();
+  readonly onShutdown = new Signal<[Application]>();
+  readonly onCleanup = new Signal<[Application]>();
+  readonly onResponsePrepare = new Signal<[Request<any>, StreamResponse]>();
+  readonly cleanupCtx = new CleanupContext();
+  readonly #state = new Map<AppKey<unknown>, unknown>();
+  #frozen = false;
+  /** @internal The 404 handler wrapped in the middlewares. */
+  _notFoundChain: HandlerFn = notFound;
+  /** @internal The 405 handler wrapped in the middlewares. */
+  _notAllowedChain: HandlerFn = notAllowed;
+
+  constructor(options: ApplicationOptions = {}) {
+    const { middlewares = [], clientMaxSize = 1024 ** 2, logger = console } = options;
+    if (!Number.isSafeInteger(clientMaxSize) || clientMaxSize < 0) throw new RangeError(`clientMaxSize must be a non-negative integer, got ${clientMaxSize}`);
+    this.middlewares = Object.freeze([...middlewares]);
+    for (const m of this.middlewares) if (typeof m !== 'function') throw new TypeError('middlewares must be functions (request, handler) => response');
+    this.clientMaxSize = clientMaxSize;
+    this.logger = logger;
+    this.router = new UrlDispatcher();
+  }
+
+  /** Registers route definitions: `[web.get('/', h)]` or a `web.routes()` table. */
+  addRoutes(defs: Iterable<RouteDef>): ResourceRoute[] {
+    const out: ResourceRoute[] = [];
+    for (const def of defs) out.push(...def.register(this.router));
+    return out;
+  }
+
+  /** Stores typed state; a frozen application refuses it. */
+  set<T>(key: AppKey<T>, value: T): void {
+    if (this.#frozen) throw new Error(`Cannot set ${key.name}: changing the state of a started application is forbidden`);
+    this.#state.set(key as AppKey<unknown>, value);
+  }
+
+  /** The state for `key`; a missing key throws a RangeError naming it. */
+  get<T>(key: AppKey<T>): T {
+    if (!this.#state.has(key as AppKey<unknown>)) throw new RangeError(`application state has no key ${key.name}`);
+    return this.#state.get(key as AppKey<unknown>) as T;
+  }
+
+  has(key: AppKey<unknown>): boolean {
+    return this.#state.has(key);
+  }
+
+  delete(key: AppKey<unknown>): boolean {
+    if (this.#frozen) throw new Error(`Cannot delete ${key.name}: changing the state of a started application is forbidden`);
+    return this.#state.delete(key);
+  }
+
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /** Freezes routes, signals and state, and precomputes each route's middleware chain. */
+  freeze(): void {
+    if (this.#frozen) return;
+    this.#frozen = true;
+    this.router.freeze();
+    this.onStartup.freeze();
+    this.onShutdown.freeze();
+    this.onCleanup.freeze();
+    this.onResponsePrepare.freeze();
+    this.cleanupCtx.freeze();
+    for (const route of this.router.routes()) route._chain = this.#wrap(route.handler);
+    this._notFoundChain = this.#wrap(notFound);
+    this._notAllowedChain = this.#wrap(notAllowed);
+  }
+
+  /** A route with no middlewares calls its handler directly (STYLE §4). */
+  #wrap(handler: HandlerFn): HandlerFn {
+    let h = handler;
+    for (let i = this.middlewares.length - 1; i >= 0; i--) {
+      const mw = this.middlewares[i]!;
+      const next = h;
+      h = (request) => mw(request, next);
+    }
+    return h;
+  }
+
+  /** Runs cleanup contexts' setup, then onStartup. */
+  async startup(): Promise<void> {
+    await this.cleanupCtx._onStartup(this);
+    await this.onStartup.send(this);
+  }
+
+  /** Runs onShutdown. */
+  async shutdown(): Promise<void> {
+    await this.onShutdown.send(this);
+  }
+
+  /** Tears cleanup contexts down in reverse, then runs onCleanup. */
+  async cleanup(): Promise<void> {
+    let ctxError: unknown;
+    try {
+      await this.cleanupCtx._onCleanup();
+    } catch (err) {
+      ctxError = err;
+    }
+    await this.onCleanup.send(this);
+    if (ctxError !== undefined) throw ctxError;
+  }
+
+  /** @internal Resolves the route and runs its chain; may return synchronously. */
+  _handle(request: Request): MaybePromise<StreamResponse> {
+    if (!this.#frozen) this.freeze();
+    const match = this.router.resolve(request.method, request._pathSafe);
+    request._match = match;
+    const route = match.route;
+    if (route !== null) return route._chain(request);
+    return match.allowedMethods === null ? this._notFoundChain(request) : this._notAllowedChain(request);
+  }
+}

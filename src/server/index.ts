@@ -1,0 +1,53 @@
+/**
+ * The server: aiohttp's `web` namespace. `import { web } from 'aiohttp-ts'` or
+ * `import * as web from 'aiohttp-ts/web'`.
+ */
+
+// Application and lifecycle
+export { Application, Signal, CleanupContext, CleanupError } from './application.js';
+export type { ApplicationOptions, CleanupContextFn, Logger } from './application.js';
+export { AppKey, RequestKey, ResponseKey } from '../common/keys.js';
+
+// Routing
+export { UrlDispatcher } from './router/url-dispatcher.js';
+export type { RouteOptions, GetRouteOptions } from './router/url-dispatcher.js';
+export { AbstractResource, PlainResource, DynamicResource, ResourceRoute } from './router/resources.js';
+export type { Handler, HandlerFn, MatchResult, MaybePromise, ParamKeys, PathParams, UrlQuery } from './router/resources.js';
+export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any } from './router/route-def.js';
+export type { RouteDefOptions } from './router/route-def.js';
+
+// Requests and responses
+export { Request, BaseRequest } from './request.js';
+export type { UpgradeInfo } from './request.js';
+export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
+export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
+export type { CookieOptions } from '../common/cookies/set-cookie.js';
+
+// Middlewares
+export { normalizePathMiddleware } from './middlewares.js';
+export type { Middleware, NormalizePathOptions } from './middlewares.js';
+
+// HTTP exceptions
+export {
+  HTTPException, HTTPSuccessful, HTTPRedirection, HTTPError, HTTPClientError, HTTPServerError, HTTPMove,
+  HTTPOk, HTTPCreated, HTTPAccepted, HTTPNonAuthoritativeInformation, HTTPNoContent, HTTPResetContent, HTTPPartialContent,
+  HTTPMultipleChoices, HTTPMovedPermanently, HTTPFound, HTTPSeeOther, HTTPNotModified, HTTPUseProxy,
+  HTTPTemporaryRedirect, HTTPPermanentRedirect,
+  HTTPBadRequest, HTTPUnauthorized, HTTPPaymentRequired, HTTPForbidden, HTTPNotFound, HTTPMethodNotAllowed,
+  HTTPNotAcceptable, HTTPProxyAuthenticationRequired, HTTPRequestTimeout, HTTPConflict, HTTPGone,
+  HTTPLengthRequired, HTTPPreconditionFailed, HTTPRequestEntityTooLarge, HTTPRequestURITooLong,
+  HTTPUnsupportedMediaType, HTTPRequestRangeNotSatisfiable, HTTPExpectationFailed, HTTPMisdirectedRequest,
+  HTTPUnprocessableEntity, HTTPFailedDependency, HTTPUpgradeRequired, HTTPPreconditionRequired,
+  HTTPTooManyRequests, HTTPRequestHeaderFieldsTooLarge, HTTPUnavailableForLegalReasons,
+  HTTPInternalServerError, HTTPNotImplemented, HTTPBadGateway, HTTPServiceUnavailable, HTTPGatewayTimeout,
+  HTTPVersionNotSupported, HTTPVariantAlsoNegotiates, HTTPInsufficientStorage, HTTPNotExtended,
+  HTTPNetworkAuthenticationRequired,
+} from './exceptions.js';
+export type { HTTPExceptionOptions } from './exceptions.js';
+
+// Running
+export { AppRunner, BaseSite, TCPSite, UnixSite, SockSite, runApp } from './runner.js';
+export type { AppRunnerOptions, TCPSiteOptions, RunAppOptions } from './runner.js';
+export { ServerProtocol } from './protocol.js';
+export { AccessLogger, DEFAULT_ACCESS_LOG_FORMAT } from './access-log.js';
+export type { AccessLogSink } from './access-log.js';

@@ -1,0 +1,268 @@
+/**
+ * The node:http side of the server (aiohttp `web_protocol.py`): the 'request', 'upgrade' and
+ * 'clientError' listeners. It resolves the route, runs the precomputed chain, turns HTTP
+ * exceptions into responses and anything else into a logged 500 without a stack, and counts
+ * in-flight requests for graceful shutdown.
+ */
+import { ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Application } from './application.js';
+import type { AccessLogger } from './access-log.js';
+import { HTTPException, HTTPInternalServerError } from './exceptions.js';
+import { Request } from './request.js';
+import { Response, StreamResponse } from './response.js';
+
+/** Options of ServerProtocol. */
+export interface ServerProtocolOptions {
+  accessLogger?: AccessLogger | undefined;
+}
+
+const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_CONNECTION_RESET', 'ECONNABORTED']);
+
+function isDisconnect(err: unknown, request: Request): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && DISCONNECT_CODES.has(code)) || request.transport?.destroyed === true;
+}
+
+/** Splits a request target into raw path and query; absolute-form targets keep only their path. */
+function splitTarget(url: string): [string, string] {
+  if (url.charCodeAt(0) !== 47 /* '/' */ && url !== '*') {
+    try {
+      const u = new URL(url);
+      return [u.pathname, u.search.slice(1)];
+    } catch {
+      return [url, ''];
+    }
+  }
+  const q = url.indexOf('?');
+  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+/** Wants JSON and not HTML: the error body is then `{"error": {...}}`. */
+function wantsJson(request: Request): boolean {
+  const accept = request.message.headers.accept;
+  return accept !== undefined && accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** The response an HTTP exception stands for. */
+export function exceptionToResponse(exc: HTTPException, request: Request): Response {
+  const { status, reason } = exc;
+  let resp: Response;
+  if (exc.body !== undefined) {
+    resp = new Response(exc.contentType === undefined ? { status, reason, body: exc.body } : { status, reason, body: exc.body, contentType: exc.contentType });
+  } else if (exc.text !== undefined) {
+    if (exc.contentType === undefined && wantsJson(request)) {
+      const text = JSON.stringify({ error: { status, reason, message: exc.text } });
+      resp = new Response({ status, reason, text, contentType: 'application/json' });
+    } else {
+      resp = new Response({ status, reason, text: exc.text, contentType: exc.contentType ?? 'text/plain' });
+    }
+  } else {
+    resp = new Response({ status, reason });
+  }
+  for (const [k, v] of exc.headers) resp.headers.add(k, v);
+  return resp;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A ServerResponse on the raw socket of an upgrade request, closed after one response. */
+function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerResponse {
+  const res = new ServerResponse(message);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once('finish', () => {
+    res.detachSocket(socket);
+    socket.end();
+  });
+  return res;
+}
+
+/** Connects node:http servers to an application. */
+export class ServerProtocol {
+  readonly app: Application;
+  readonly #accessLogger: AccessLogger | undefined;
+  #inflight = 0;
+  #closing = false;
+  #idle: Array<() => void> = [];
+
+  constructor(app: Application, options: ServerProtocolOptions = {}) {
+    this.app = app;
+    this.#accessLogger = options.accessLogger;
+  }
+
+  /** Requests whose handler has not finished. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Attaches the listeners to a server. */
+  attach(server: Server): void {
+    server.on('request', this.onRequest);
+    server.on('upgrade', this.onUpgrade);
+    server.on('clientError', this.onClientError);
+  }
+
+  /** From now on every response closes its connection. */
+  beginShutdown(): void {
+    this.#closing = true;
+  }
+
+  /** Resolves true when no request is in flight, false when `timeoutMs` passed first. */
+  waitInflight(timeoutMs: number): Promise<boolean> {
+    if (this.#inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idle = this.#idle.filter((f) => f !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#idle.push(done);
+    });
+  }
+
+  readonly onRequest = (message: IncomingMessage, res: ServerResponse): void => {
+    const [rawPath, qs] = splitTarget(message.url ?? '/');
+    const request = new Request(message, res, this.app, rawPath, qs, undefined);
+    if (this.#closing) res.shouldKeepAlive = false;
+    this.#dispatch(request);
+  };
+
+  readonly onUpgrade = (message: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const sock = socket as Socket;
+    sock.on('error', () => sock.destroy());
+    const [rawPath, qs] = splitTarget(message.url ?? '/');
+    const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, rawPath, qs, { socket: sock, head });
+    this.#dispatch(request);
+  };
+
+  /** Malformed requests get 400 (431 for oversized headers, 408 for timeouts) and a closed socket. */
+  readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
+    const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = `${status}: ${STATUS_CODES[status]}`;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    (socket as Socket).destroySoon();
+  };
+
+  #dispatch(request: Request): void {
+    this.#inflight++;
+    if (this.#accessLogger !== undefined) request._startTime = performance.now();
+    let result;
+    try {
+      result = this.app._handle(request);
+    } catch (err) {
+      this.#fail(request, err);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (resp) => this.#finish(request, resp),
+        (err: unknown) => this.#fail(request, err),
+      );
+    } else {
+      this.#finish(request, result);
+    }
+  }
+
+  #finish(request: Request, resp: unknown): void {
+    if (request._hijacked) {
+      this.#done(request, resp instanceof StreamResponse ? resp : undefined);
+      return;
+    }
+    if (!(resp instanceof StreamResponse)) {
+      this.#fail(request, new TypeError(`Handler ${request.route?.handler.name || ''} returned a non-response: ${Object.prototype.toString.call(resp)}`));
+      return;
+    }
+    if (!resp.prepared && resp instanceof Response && this.app.onResponsePrepare.length === 0) {
+      try {
+        resp._sendNow(request);
+      } catch (err) {
+        this.#fail(request, err);
+        return;
+      }
+      this.#done(request, resp);
+      return;
+    }
+    this.#finishAsync(request, resp).then(
+      () => this.#done(request, resp),
+      (err: unknown) => this.#fail(request, err),
+    );
+  }
+
+  async #finishAsync(request: Request, resp: StreamResponse): Promise<void> {
+    if (!resp.prepared) await resp.prepare(request);
+    await resp.writeEof();
+  }
+
+  #fail(request: Request, err: unknown): void {
+    const logger = this.app.logger;
+    if (request._hijacked) {
+      if (!(err instanceof HTTPException) && !isDisconnect(err, request)) logger.error('Error handling request', err);
+      this.#done(request, undefined);
+      return;
+    }
+    const res = request._res;
+    if (res.headersSent || res.destroyed) {
+      if (!isDisconnect(err, request)) logger.error('Error handling request after the response started', err);
+      res.destroy();
+      this.#done(request, undefined);
+      return;
+    }
+    let exc: HTTPException;
+    if (err instanceof HTTPException) exc = err;
+    else {
+      if (!isDisconnect(err, request)) logger.error('Error handling request', err);
+      exc = new HTTPInternalServerError();
+    }
+    // An unread body would otherwise be drained after the response; close instead (e.g. a 413).
+    if (!request.message.complete) res.shouldKeepAlive = false;
+    let resp: Response;
+    try {
+      resp = exceptionToResponse(exc, request);
+    } catch (buildErr) {
+      logger.error('Error building the error response', buildErr);
+      resp = exceptionToResponse(new HTTPInternalServerError(), request);
+    }
+    const end = (): void => this.#done(request, resp);
+    if (this.app.onResponsePrepare.length === 0) {
+      try {
+        resp._sendNow(request);
+      } catch (sendErr) {
+        logger.error('Error sending the error response', sendErr);
+        res.destroy();
+      }
+      end();
+      return;
+    }
+    this.#finishAsync(request, resp).then(end, (sendErr: unknown) => {
+      logger.error('Error sending the error response', sendErr);
+      res.destroy();
+      end();
+    });
+  }
+
+  #done(request: Request, resp: StreamResponse | undefined): void {
+    const logger = this.#accessLogger;
+    if (logger !== undefined) {
+      const status = resp?.status ?? (request._hasRes ? request._res.statusCode : 101);
+      logger.log(request, resp, (performance.now() - request._startTime) / 1000, status);
+    }
+    if (--this.#inflight === 0 && this.#idle.length !== 0) {
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const w of waiters) w();
+    }
+  }
+}

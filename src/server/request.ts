@@ -1,0 +1,354 @@
+/**
+ * The server request (aiohttp `web_request.py`). It wraps node's IncomingMessage without patching
+ * it; every derived view (URL, query, headers, cookies, body) is built on first access and cached.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { CIMultiDict, MultiDict, MultiDictProxy } from '../common/multidict.js';
+import { parseContentType, type ParsedContentType } from '../common/content-type.js';
+import { parseCookieHeader } from '../common/cookies/set-cookie.js';
+import type { RequestKey } from '../common/keys.js';
+import type { Application } from './application.js';
+import { HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
+import type { MatchResult, ResourceRoute } from './router/resources.js';
+import { decodePath, decodePathSafe } from './router/url-dispatcher.js';
+
+/** The raw socket and first bytes of an HTTP Upgrade request, for a response that takes the connection over. */
+export interface UpgradeInfo {
+  readonly socket: Socket;
+  readonly head: Buffer;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+const FORM_METHODS = new Set(['POST', 'PUT', 'PATCH', 'TRACE', 'DELETE']);
+
+/** Decodes bytes with a charset label; an unknown label falls back to UTF-8. */
+function decodeText(bytes: Uint8Array, charset: string | undefined): string {
+  if (!charset || /^utf-?8$/i.test(charset)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return new TextDecoder().decode(bytes);
+  }
+}
+
+/**
+ * An incoming HTTP request; `matchInfo` is typed by the route path.
+ * @example
+ * app.router.addGet('/users/{id}', async (request) => web.jsonResponse({ id: request.matchInfo.id }));
+ */
+export class Request<Params = Record<string, string>> {
+  readonly #message: IncomingMessage;
+  #res: ServerResponse | (() => ServerResponse);
+  /** The application handling this request. */
+  readonly app: Application;
+  /** @internal The raw path (no query), as sent. */
+  readonly _rawPath: string;
+  /** @internal The query string without `?`. */
+  readonly _queryString: string;
+  /** @internal The resolved route and params, set by the application before the handler runs. */
+  _match: MatchResult | undefined;
+  /** @internal Set for an HTTP Upgrade request: the socket a WebSocketResponse can take over. */
+  readonly _upgrade: UpgradeInfo | undefined;
+  /** @internal Request start, from performance.now(), when an access log is on. */
+  _startTime: number;
+  /** @internal Set by a response that took the socket over (WebSocketResponse); the protocol then writes nothing. */
+  _hijacked: boolean;
+  #path: string | undefined;
+  #url: URL | undefined;
+  #query: MultiDictProxy<string> | undefined;
+  #headers: MultiDictProxy<string> | undefined;
+  #cookies: Readonly<Record<string, string>> | undefined;
+  #contentType: ParsedContentType | undefined;
+  #body: Promise<Buffer> | undefined;
+  #post: Promise<MultiDictProxy<string>> | undefined;
+  #abort: AbortController | undefined;
+  #state: Map<RequestKey<unknown>, unknown> | undefined;
+
+  /** @internal Built by the server protocol; users get requests, they do not make them. */
+  constructor(
+    message: IncomingMessage,
+    res: ServerResponse | (() => ServerResponse),
+    app: Application,
+    rawPath: string,
+    queryString: string,
+    upgrade: UpgradeInfo | undefined,
+  ) {
+    this.#message = message;
+    this.#res = res;
+    this.app = app;
+    this._rawPath = rawPath;
+    this._queryString = queryString;
+    this._match = undefined;
+    this._upgrade = upgrade;
+    this._startTime = 0;
+    this._hijacked = false;
+    this.#path = undefined;
+    this.#url = undefined;
+    this.#query = undefined;
+    this.#headers = undefined;
+    this.#cookies = undefined;
+    this.#contentType = undefined;
+    this.#body = undefined;
+    this.#post = undefined;
+    this.#abort = undefined;
+    this.#state = undefined;
+  }
+
+  /** @internal The node response this request answers through (created on demand for upgrades). */
+  get _res(): ServerResponse {
+    const res = this.#res;
+    if (typeof res === 'function') return (this.#res = res());
+    return res;
+  }
+
+  /** @internal Whether a node response exists yet (an upgrade request may never need one). */
+  get _hasRes(): boolean {
+    return typeof this.#res !== 'function';
+  }
+
+  /** The node IncomingMessage, for interop; do not read its body if you use `read()`. */
+  get message(): IncomingMessage {
+    return this.#message;
+  }
+
+  /** The connection's socket (aiohttp's `transport`). */
+  get transport(): Socket {
+    return this.#message.socket;
+  }
+
+  get method(): string {
+    return this.#message.method ?? 'GET';
+  }
+
+  /** HTTP version as `{ major, minor }`. */
+  get version(): { major: number; minor: number } {
+    return { major: this.#message.httpVersionMajor, minor: this.#message.httpVersionMinor };
+  }
+
+  /** @internal The path for routing: decoded except `%2F` and `%25`. */
+  get _pathSafe(): string {
+    return decodePathSafe(this._rawPath);
+  }
+
+  /** The path, percent-decoded. */
+  get path(): string {
+    return (this.#path ??= decodePath(this._rawPath));
+  }
+
+  /** The path as sent, still percent-encoded. */
+  get rawPath(): string {
+    return this._rawPath;
+  }
+
+  /** The query string without `?`, as sent. */
+  get queryString(): string {
+    return this._queryString;
+  }
+
+  /** Path and query as sent (aiohttp's `path_qs`). */
+  get pathQs(): string {
+    return this._queryString ? `${this._rawPath}?${this._queryString}` : this._rawPath;
+  }
+
+  /** The full URL, built from scheme, Host and the request target. */
+  get url(): URL {
+    if (this.#url === undefined) {
+      try {
+        this.#url = new URL(this.pathQs, `${this.scheme}://${this.host}`);
+      } catch {
+        this.#url = new URL(this.pathQs, `${this.scheme}://localhost`);
+      }
+    }
+    return this.#url;
+  }
+
+  /** Decoded query pairs in order. */
+  get query(): MultiDictProxy<string> {
+    return (this.#query ??= new MultiDictProxy(new MultiDict<string>(new URLSearchParams(this._queryString))));
+  }
+
+  /** Route parameters, percent-decoded. */
+  get matchInfo(): Readonly<Params> {
+    return (this._match?.matchInfo ?? {}) as Readonly<Params>;
+  }
+
+  /** The route that matched, if any. */
+  get route(): ResourceRoute | undefined {
+    return this._match?.route ?? undefined;
+  }
+
+  /** Request headers, case-insensitive, repeated names kept. */
+  get headers(): MultiDictProxy<string> {
+    if (this.#headers === undefined) {
+      const raw = this.#message.rawHeaders;
+      const md = new CIMultiDict<string>();
+      for (let i = 0; i < raw.length; i += 2) md.add(raw[i]!, raw[i + 1]!);
+      this.#headers = new MultiDictProxy(md);
+    }
+    return this.#headers;
+  }
+
+  /** Cookies from the Cookie header. */
+  get cookies(): Readonly<Record<string, string>> {
+    return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#message.headers.cookie)));
+  }
+
+  /** The Host header, or `localhost`. */
+  get host(): string {
+    return this.#message.headers.host ?? 'localhost';
+  }
+
+  /** `https` on a TLS connection, else `http`. */
+  get scheme(): 'http' | 'https' {
+    return (this.#message.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';
+  }
+
+  get secure(): boolean {
+    return this.scheme === 'https';
+  }
+
+  /** The peer address (undefined once the socket is gone). */
+  get remote(): string | undefined {
+    return this.#message.socket?.remoteAddress;
+  }
+
+  #ct(): ParsedContentType {
+    return (this.#contentType ??= parseContentType(this.#message.headers['content-type']));
+  }
+
+  /** The media type, lower-cased, `application/octet-stream` when absent (as aiohttp). */
+  get contentType(): string {
+    return this.#ct().mimetype || 'application/octet-stream';
+  }
+
+  /** The charset parameter of Content-Type, if any. */
+  get charset(): string | undefined {
+    return this.#ct().params['charset'];
+  }
+
+  /** The Content-Length header as a number, if present. */
+  get contentLength(): number | undefined {
+    const v = this.#message.headers['content-length'];
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** Whether the request may carry a body. */
+  get canReadBody(): boolean {
+    const h = this.#message.headers;
+    return h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
+  }
+
+  /** Whether the request has a body; false once it was read. */
+  get bodyExists(): boolean {
+    return this.canReadBody;
+  }
+
+  /** The body as a stream, for streaming reads; `clientMaxSize` does not apply to it. */
+  get content(): Readable {
+    return this.#message;
+  }
+
+  /** Aborts when the client goes away before the response is finished. */
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      const ac = (this.#abort = new AbortController());
+      const target = this._upgrade !== undefined ? this._upgrade.socket : this._res;
+      const onClose = (): void => {
+        const res = this._hasRes ? this._res : undefined;
+        if (res === undefined || !res.writableFinished) ac.abort(new Error('client disconnected'));
+      };
+      if (target.destroyed) onClose();
+      else target.once('close', onClose);
+    }
+    return this.#abort.signal;
+  }
+
+  /** The whole body; over the app's `clientMaxSize` throws HTTPRequestEntityTooLarge (413). */
+  read(): Promise<Buffer> {
+    return (this.#body ??= this.#readBody());
+  }
+
+  async #readBody(): Promise<Buffer> {
+    if (this._upgrade !== undefined) return EMPTY_BUFFER;
+    const max = this.app.clientMaxSize;
+    const declared = this.contentLength;
+    if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
+    const msg = this.#message;
+    if (msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of msg as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
+      chunks.push(chunk);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  }
+
+  /** The body decoded with the request charset (UTF-8 by default). */
+  async text(): Promise<string> {
+    return decodeText(await this.read(), this.charset);
+  }
+
+  /** The body parsed as JSON; invalid JSON throws HTTPBadRequest (400). */
+  async json<T = unknown>(loads: (text: string) => unknown = JSON.parse): Promise<T> {
+    const body = await this.text();
+    try {
+      return loads(body) as T;
+    } catch (err) {
+      throw new HTTPBadRequest({ text: `Invalid JSON in request body: ${(err as Error).message}` });
+    }
+  }
+
+  /**
+   * Form fields of an `application/x-www-form-urlencoded` body, in order; an empty proxy for other
+   * methods or media types. multipart/form-data is not supported yet (415).
+   */
+  post(): Promise<MultiDictProxy<string>> {
+    return (this.#post ??= this.#readPost());
+  }
+
+  async #readPost(): Promise<MultiDictProxy<string>> {
+    const md = new MultiDict<string>();
+    if (!FORM_METHODS.has(this.method)) return new MultiDictProxy(md);
+    const type = this.#ct().mimetype;
+    if (type === 'multipart/form-data') {
+      throw new HTTPUnsupportedMediaType({ text: 'multipart/form-data is not supported by request.post() yet' });
+    }
+    if (type !== '' && type !== 'application/x-www-form-urlencoded') return new MultiDictProxy(md);
+    for (const [k, v] of new URLSearchParams(await this.text())) md.add(k, v);
+    return new MultiDictProxy(md);
+  }
+
+  /** Stores per-request state under a typed key. */
+  set<T>(key: RequestKey<T>, value: T): void {
+    (this.#state ??= new Map()).set(key as RequestKey<unknown>, value);
+  }
+
+  /** Per-request state for `key`; a missing key throws a RangeError naming it. */
+  get<T>(key: RequestKey<T>): T {
+    const state = this.#state;
+    if (state === undefined || !state.has(key as RequestKey<unknown>)) throw new RangeError(`request state has no key ${key.name}`);
+    return state.get(key as RequestKey<unknown>) as T;
+  }
+
+  /** Whether per-request state has `key`. */
+  has(key: RequestKey<unknown>): boolean {
+    return this.#state?.has(key) ?? false;
+  }
+
+  /** Removes per-request state for `key`. */
+  delete(key: RequestKey<unknown>): boolean {
+    return this.#state?.delete(key) ?? false;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Request';
+  }
+}
+
+/** aiohttp's name for the request base; here the same class. */
+export { Request as BaseRequest };

@@ -1,0 +1,472 @@
+/**
+ * Server responses (aiohttp `web_response.py`): StreamResponse writes headers on `prepare()` and
+ * the body in chunks; Response holds a whole body and is sent with one writeHead + end.
+ */
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { CIMultiDict, type MultiDictInit } from '../common/multidict.js';
+import { parseContentType } from '../common/content-type.js';
+import { serializeSetCookie, type CookieOptions } from '../common/cookies/set-cookie.js';
+import type { Request } from './request.js';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+function checkHeader(name: string, value: string): void {
+  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  if (BAD_VALUE.test(value)) throw new TypeError(`header ${name} has a value with CR, LF or NUL`);
+}
+
+/** Response headers: a CIMultiDict that refuses names and values that would break the header block. */
+export class ResponseHeaders extends CIMultiDict<string> {
+  override add(key: string, value: string): this {
+    const v = String(value);
+    checkHeader(key, v);
+    return super.add(key, v);
+  }
+  override set(key: string, value: string): this {
+    const v = String(value);
+    checkHeader(key, v);
+    return super.set(key, v);
+  }
+}
+
+/** Raised when writing to a connection the client has closed. */
+export class ConnectionResetError extends Error {
+  override name = 'ConnectionResetError';
+  readonly code: string = 'ERR_CONNECTION_RESET';
+}
+
+/** Options of StreamResponse. */
+export interface StreamResponseOptions {
+  status?: number;
+  reason?: string;
+  headers?: MultiDictInit<string>;
+}
+
+/** Encodings node can produce for a `charset`; others would need a dependency. */
+function bufferEncoding(charset: string | undefined): BufferEncoding {
+  switch ((charset ?? 'utf-8').toLowerCase()) {
+    case 'utf-8':
+    case 'utf8':
+      return 'utf8';
+    case 'iso-8859-1':
+    case 'latin1':
+    case 'latin-1':
+      return 'latin1';
+    case 'ascii':
+    case 'us-ascii':
+      return 'ascii';
+    case 'utf-16le':
+      return 'utf16le';
+    default:
+      throw new TypeError(`unsupported charset ${JSON.stringify(charset)}: use utf-8, latin1, ascii or utf-16le`);
+  }
+}
+
+function checkStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`status must be an integer in 100..999, got ${status}`);
+  return status;
+}
+
+/**
+ * A response written in pieces: `await resp.prepare(request)`, `await resp.write(chunk)`,
+ * `await resp.writeEof()`. Without a content length the body is sent chunked.
+ * Subclasses may override `prepare()` to take the connection over (WebSocketResponse).
+ */
+export class StreamResponse {
+  #status: number;
+  #reason: string | undefined;
+  #headers: ResponseHeaders | undefined;
+  #contentType: string | undefined;
+  #charset: string | undefined;
+  #contentLength: number | undefined;
+  #chunked: boolean;
+  #cookies: Map<string, string> | undefined;
+  #res: ServerResponse | undefined;
+  #request: Request<any> | undefined;
+  #eofSent: boolean;
+  /** @internal Bytes of body written so far (aiohttp's `body_length`). */
+  _bodyLength: number;
+
+  constructor(options: StreamResponseOptions = {}) {
+    this.#status = checkStatus(options.status ?? 200);
+    this.#reason = undefined;
+    this.#headers = undefined;
+    this.#contentType = undefined;
+    this.#charset = undefined;
+    this.#contentLength = undefined;
+    this.#chunked = false;
+    this.#cookies = undefined;
+    this.#res = undefined;
+    this.#request = undefined;
+    this.#eofSent = false;
+    this._bodyLength = 0;
+    if (options.reason !== undefined) this.reason = options.reason;
+    if (options.headers !== undefined) {
+      const h = (this.#headers = new ResponseHeaders(options.headers));
+      const ct = h.get('content-type');
+      if (ct !== undefined) {
+        h.delete('content-type');
+        this.#setContentTypeHeader(ct);
+      }
+    }
+  }
+
+  #setContentTypeHeader(value: string): void {
+    const parsed = parseContentType(value);
+    if (value.includes(';') && Object.keys(parsed.params).some((p) => p !== 'charset')) {
+      this.#contentType = value;
+      this.#charset = undefined;
+    } else {
+      this.#contentType = parsed.mimetype;
+      this.#charset = parsed.params['charset'];
+    }
+  }
+
+  get status(): number {
+    return this.#status;
+  }
+  set status(value: number) {
+    this.#assertNotPrepared('status');
+    this.#status = checkStatus(value);
+  }
+
+  /** The reason phrase; defaults to the standard one for the status. */
+  get reason(): string {
+    return this.#reason ?? STATUS_CODES[this.#status] ?? '';
+  }
+  set reason(value: string) {
+    this.#assertNotPrepared('reason');
+    if (BAD_VALUE.test(value)) throw new TypeError('reason contains CR, LF or NUL');
+    this.#reason = value;
+  }
+
+  /** Sets status and optionally reason together (aiohttp's `set_status`). */
+  setStatus(status: number, reason?: string): void {
+    this.status = status;
+    this.#reason = undefined;
+    if (reason !== undefined) this.reason = reason;
+  }
+
+  /** Response headers; Content-Type, Content-Length and Set-Cookie are managed by their own properties. */
+  get headers(): ResponseHeaders {
+    return (this.#headers ??= new ResponseHeaders());
+  }
+
+  /** The media type, without parameters. */
+  get contentType(): string | undefined {
+    const ct = this.#contentType;
+    return ct === undefined || !ct.includes(';') ? ct : parseContentType(ct).mimetype;
+  }
+  set contentType(value: string | undefined) {
+    if (value === undefined) this.#contentType = undefined;
+    else {
+      if (BAD_VALUE.test(value)) throw new TypeError('header Content-Type has a value with CR, LF or NUL');
+      this.#setContentTypeHeader(value);
+    }
+  }
+
+  get charset(): string | undefined {
+    return this.#charset;
+  }
+  set charset(value: string | undefined) {
+    if (value !== undefined && BAD_VALUE.test(value)) throw new TypeError('header Content-Type has a charset with CR, LF or NUL');
+    this.#charset = value === undefined ? undefined : value.toLowerCase();
+  }
+
+  /** The Content-Length to send; undefined sends the body chunked. */
+  get contentLength(): number | undefined {
+    return this.#contentLength;
+  }
+  set contentLength(value: number | undefined) {
+    this.#assertNotPrepared('contentLength');
+    if (value !== undefined) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`contentLength must be a non-negative integer, got ${value}`);
+      if (this.#chunked) throw new Error("You can't set content length when chunked encoding is enabled");
+    }
+    this.#contentLength = value;
+  }
+
+  /** Whether chunked transfer encoding was requested. */
+  get chunked(): boolean {
+    return this.#chunked;
+  }
+
+  /** Sends the body with chunked transfer encoding. */
+  enableChunkedEncoding(): void {
+    this.#assertNotPrepared('chunked encoding');
+    if (this.#contentLength !== undefined) throw new Error("You can't enable chunked encoding when a content length is set");
+    this.#chunked = true;
+  }
+
+  /** Set-Cookie header values by cookie name. */
+  get cookies(): ReadonlyMap<string, string> {
+    return (this.#cookies ??= new Map());
+  }
+
+  /** Adds a Set-Cookie header; a second call for the same name replaces the first. */
+  setCookie(name: string, value: string, options?: CookieOptions): void {
+    this.#assertNotPrepared('cookies');
+    (this.#cookies ??= new Map()).set(name, serializeSetCookie(name, value, options));
+  }
+
+  /** Tells the client to delete a cookie: empty value, Max-Age=0 and an expiry in 1970. */
+  delCookie(name: string, options: Pick<CookieOptions, 'domain' | 'path' | 'secure' | 'httpOnly' | 'sameSite' | 'partitioned'> = {}): void {
+    this.setCookie(name, '', { ...options, maxAge: 0, expires: 'Thu, 01 Jan 1970 00:00:00 GMT' });
+  }
+
+  /** Whether headers were sent. */
+  get prepared(): boolean {
+    return this.#res !== undefined;
+  }
+
+  /** Body bytes written so far. */
+  get bodyLength(): number {
+    return this._bodyLength;
+  }
+
+  /** @internal The node response once prepared. */
+  get _nodeResponse(): ServerResponse | undefined {
+    return this.#res;
+  }
+
+  /** The request this response was prepared for. */
+  get request(): Request<any> | undefined {
+    return this.#request;
+  }
+
+  #assertNotPrepared(what: string): void {
+    if (this.#res !== undefined) throw new Error(`Cannot change ${what}: headers were already sent`);
+  }
+
+  /** @internal The Content-Type header value, or undefined. */
+  _contentTypeHeader(): string | undefined {
+    const ct = this.#contentType;
+    if (ct === undefined) return undefined;
+    return this.#charset === undefined ? ct : `${ct}; charset=${this.#charset}`;
+  }
+
+  /** @internal Flat header list for writeHead, Content-Length given by the caller. */
+  _headerList(contentLength: number | undefined): string[] {
+    const list: string[] = [];
+    const ct = this._contentTypeHeader();
+    if (ct !== undefined) list.push('Content-Type', ct);
+    if (this.#headers !== undefined) {
+      for (const [k, v] of this.#headers) {
+        // Content-Type given through `headers` after construction still wins over the default.
+        if (ct !== undefined && k.length === 12 && k.toLowerCase() === 'content-type') {
+          list[1] = v;
+          continue;
+        }
+        list.push(k, v);
+      }
+    }
+    if (this.#cookies !== undefined) for (const v of this.#cookies.values()) list.push('Set-Cookie', v);
+    if (contentLength !== undefined) list.push('Content-Length', String(contentLength));
+    else if (this.#chunked) list.push('Transfer-Encoding', 'chunked');
+    return list;
+  }
+
+  /** @internal Marks the response prepared on `res` and writes the status line and headers. */
+  _writeHead(request: Request<any>, contentLength: number | undefined): ServerResponse {
+    const res = request._res;
+    const list = this._headerList(contentLength);
+    this.#request = request;
+    this.#res = res;
+    if (this.#reason === undefined) res.writeHead(this.#status, list);
+    else res.writeHead(this.#status, this.#reason, list);
+    return res;
+  }
+
+  /** Runs the app's onResponsePrepare signal, then sends the status line and headers. */
+  async prepare(request: Request<any>): Promise<void> {
+    if (this.#res !== undefined) return;
+    const signal = request.app.onResponsePrepare;
+    if (signal.length !== 0) await signal.send(request, this);
+    this._writeHead(request, this.#contentLength);
+  }
+
+  /** Writes a chunk of body, waiting for the socket to drain when its buffer is full. */
+  async write(chunk: Uint8Array | string): Promise<void> {
+    const res = this.#res;
+    if (res === undefined) throw new Error('Call prepare() before write()');
+    if (this.#eofSent) throw new Error('Cannot write after writeEof()');
+    if (res.destroyed) throw new ConnectionResetError('Cannot write to closing transport');
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, bufferEncoding(this.#charset)) : chunk;
+    this._bodyLength += data.byteLength;
+    if (!res.write(data)) await drain(res);
+  }
+
+  /** Finishes the body; later calls do nothing. */
+  async writeEof(data?: Uint8Array | string): Promise<void> {
+    if (this.#eofSent) return;
+    const res = this.#res;
+    if (res === undefined) throw new Error('Call prepare() before writeEof()');
+    this.#eofSent = true;
+    if (data !== undefined) {
+      const buf = typeof data === 'string' ? Buffer.from(data, bufferEncoding(this.#charset)) : data;
+      this._bodyLength += buf.byteLength;
+      res.end(buf);
+    } else {
+      res.end();
+    }
+  }
+
+  /** @internal Whether writeEof ran. */
+  get _eofSent(): boolean {
+    return this.#eofSent;
+  }
+
+  /** @internal Marks EOF as sent by a fast path that ended the node response itself. */
+  _markEof(): void {
+    this.#eofSent = true;
+  }
+
+  /** @internal True when nothing needs the general prepare path (no headers object, no cookies). */
+  get _plain(): boolean {
+    return this.#headers === undefined && this.#cookies === undefined;
+  }
+}
+
+function drain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      if (res.destroyed && !res.writableFinished) reject(new ConnectionResetError('Cannot write to closing transport'));
+      else resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Options of Response: `body` or `text`, not both. */
+export interface ResponseOptions extends StreamResponseOptions {
+  body?: Uint8Array | string | null;
+  text?: string;
+  contentType?: string;
+  charset?: string;
+}
+
+/**
+ * A response with a whole body.
+ * @example
+ * return new web.Response({ text: 'Hello', contentType: 'text/plain' });
+ */
+export class Response extends StreamResponse {
+  #body: Uint8Array | string | null;
+
+  constructor(options: ResponseOptions = {}) {
+    super(options);
+    this.#body = null;
+    const { body, text, contentType, charset } = options;
+    if (body != null && text !== undefined) throw new TypeError('body and text are not allowed together');
+    if (contentType !== undefined && contentType.includes(';') && charset !== undefined && /charset/i.test(contentType)) {
+      throw new TypeError('charset must not be in contentType argument');
+    }
+    if (contentType !== undefined) this.contentType = contentType;
+    if (charset !== undefined) this.charset = charset;
+    if (text !== undefined) {
+      if (typeof text !== 'string') throw new TypeError(`text argument must be a string, got ${typeof text}`);
+      if (this.contentType === undefined) this.contentType = 'text/plain';
+      if (this.charset === undefined && !/;\s*charset=/i.test(this._contentTypeHeader() ?? '')) this.charset = 'utf-8';
+      this.#body = text;
+    } else if (body != null) {
+      if (typeof body === 'string') {
+        if (this.contentType === undefined) this.contentType = 'text/plain';
+        if (this.charset === undefined) this.charset = 'utf-8';
+      } else if (!(body instanceof Uint8Array)) {
+        throw new TypeError(`body must be a string, a Uint8Array or null, got ${typeof body}`);
+      } else if (this.contentType === undefined) {
+        this.contentType = 'application/octet-stream';
+      }
+      this.#body = body;
+    }
+    bufferEncoding(this.charset);
+  }
+
+  /** The body bytes (a string body is encoded with `charset`). */
+  get body(): Uint8Array | null {
+    const b = this.#body;
+    return typeof b === 'string' ? Buffer.from(b, bufferEncoding(this.charset)) : b;
+  }
+  set body(value: Uint8Array | string | null) {
+    this.#body = value;
+  }
+
+  /** The body as text. */
+  get text(): string | null {
+    const b = this.#body;
+    if (b === null || typeof b === 'string') return b;
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString(bufferEncoding(this.charset));
+  }
+  set text(value: string) {
+    if (this.contentType === undefined) this.contentType = 'text/plain';
+    if (this.charset === undefined) this.charset = 'utf-8';
+    this.#body = value;
+  }
+
+  #length(): number {
+    const b = this.#body;
+    if (b === null) return 0;
+    return typeof b === 'string' ? Buffer.byteLength(b, bufferEncoding(this.charset)) : b.byteLength;
+  }
+
+  override get contentLength(): number | undefined {
+    return super.contentLength ?? (this.chunked ? undefined : this.#length());
+  }
+  override set contentLength(value: number | undefined) {
+    super.contentLength = value;
+  }
+
+  override async prepare(request: Request<any>): Promise<void> {
+    if (this.prepared) return;
+    const signal = request.app.onResponsePrepare;
+    if (signal.length !== 0) await signal.send(request, this);
+    this._writeHead(request, this.contentLength);
+  }
+
+  /** Sends the body (the whole body of a Response) and ends it. */
+  override async writeEof(data?: Uint8Array | string): Promise<void> {
+    if (this._eofSent) return;
+    if (data !== undefined) return super.writeEof(data);
+    const b = this.#body;
+    if (b === null) return super.writeEof();
+    return super.writeEof(typeof b === 'string' ? Buffer.from(b, bufferEncoding(this.charset)) : b);
+  }
+
+  /** @internal The hot path: one writeHead and one end, when no signal or cookie needs the general path. */
+  _sendNow(request: Request<any>): void {
+    const b = this.#body;
+    const enc = bufferEncoding(this.charset);
+    const len = super.contentLength ?? (this.chunked ? undefined : b === null ? 0 : typeof b === 'string' ? Buffer.byteLength(b, enc) : b.byteLength);
+    const res = this._writeHead(request, len);
+    this._markEof();
+    if (b === null) res.end();
+    else {
+      this._bodyLength = len ?? (typeof b === 'string' ? Buffer.byteLength(b, enc) : b.byteLength);
+      if (typeof b === 'string') res.end(b, enc);
+      else res.end(b);
+    }
+  }
+}
+
+/** Options of jsonResponse. */
+export interface JsonResponseOptions extends StreamResponseOptions {
+  contentType?: string;
+  dumps?: (data: unknown) => string;
+}
+
+/**
+ * A Response with `data` serialized as JSON (`application/json`).
+ * @example
+ * return web.jsonResponse({ ok: true }, { status: 201 });
+ */
+export function jsonResponse(data: unknown, options: JsonResponseOptions = {}): Response {
+  const { dumps = JSON.stringify, contentType = 'application/json', ...rest } = options;
+  const text = dumps(data);
+  if (typeof text !== 'string') throw new TypeError('jsonResponse: dumps() must return a string (JSON.stringify gives undefined for undefined)');
+  return new Response({ ...rest, text, contentType });
+}

@@ -1,0 +1,242 @@
+/**
+ * The router (aiohttp `web_urldispatcher.py` `UrlDispatcher`). Resolution order: an exact-path Map
+ * of plain resources first (static beats dynamic), then the dynamic resources whose first segment
+ * is the request's, then those starting with a parameter; each group sorted so that at the first
+ * differing segment, static text beats `{name}`, which beats `{name:regex}`. A path that matches
+ * only with the wrong method collects the allowed methods for a 405.
+ */
+import { METH_ANY, METH_DELETE, METH_GET, METH_HEAD, METH_PATCH, METH_POST, METH_PUT } from '../../common/hdrs.js';
+import {
+  AbstractResource,
+  DynamicResource,
+  PlainResource,
+  type Handler,
+  type HandlerFn,
+  type MatchResult,
+  type ResourceRoute,
+  type UrlQuery,
+} from './resources.js';
+
+/** Options for `router.addRoute` and friends. */
+export interface RouteOptions {
+  /** A unique name, for `router.urlFor(name)`. */
+  name?: string;
+}
+
+/** Options for `router.addGet`. */
+export interface GetRouteOptions extends RouteOptions {
+  /** Also answer HEAD with this handler (default true). */
+  allowHead?: boolean;
+}
+
+const NOT_FOUND: MatchResult = Object.freeze({ route: null, matchInfo: Object.freeze({}), allowedMethods: null });
+
+/** Splits the first segment off a path: `/users/1` gives `users`. */
+function firstSegment(path: string): string {
+  const j = path.indexOf('/', 1);
+  return j === -1 ? path.slice(1) : path.slice(1, j);
+}
+
+function compareShape(a: AbstractResource, b: AbstractResource): number {
+  const sa = (a as DynamicResource)._shape;
+  const sb = (b as DynamicResource)._shape;
+  const n = Math.min(sa.length, sb.length);
+  for (let i = 0; i < n; i++) if (sa[i] !== sb[i]) return sa[i]! - sb[i]!;
+  return 0;
+}
+
+/**
+ * Decodes a path for routing the way aiohttp's `path_safe` does: every escape except `%2F` and
+ * `%25`, so an encoded slash never splits a segment. Malformed escapes are left as they are.
+ */
+export function decodePathSafe(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw;
+  try {
+    return decodeURIComponent(raw.replace(/%(2F|25)/gi, '%25$1'));
+  } catch {
+    return raw;
+  }
+}
+
+/** Fully decodes a path (`request.path`); a malformed escape leaves the raw path. */
+export function decodePath(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The application router: `app.router.addGet('/users/{id}', handler)`. */
+export class UrlDispatcher {
+  readonly #resources: AbstractResource[] = [];
+  readonly #plain = new Map<string, AbstractResource>();
+  readonly #byFirst = new Map<string, AbstractResource[]>();
+  /** Resources whose first segment is a parameter, and any custom resource without an index key. */
+  #wild: AbstractResource[] = [];
+  readonly #named = new Map<string, AbstractResource>();
+  #dirty = false;
+  #frozen = false;
+
+  /** Whether `freeze()` ran; a frozen router refuses new routes. */
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /** Precomputes the index order; called by `Application.freeze()`. */
+  freeze(): void {
+    this.#sort();
+    this.#frozen = true;
+  }
+
+  #checkMutable(): void {
+    if (this.#frozen) throw new Error('Cannot register a route: the router is frozen (the application has started)');
+  }
+
+  /**
+   * Registers a resource built elsewhere (static files, sub-applications); it is tried after the
+   * indexed ones unless it is a Plain or Dynamic resource.
+   */
+  register<R extends AbstractResource>(resource: R): R {
+    this.#checkMutable();
+    const name = resource.name;
+    if (name !== undefined) {
+      if (this.#named.has(name)) throw new Error(`Duplicate route name ${JSON.stringify(name)}`);
+      this.#named.set(name, resource);
+    }
+    this.#resources.push(resource);
+    if (resource instanceof PlainResource) {
+      if (!this.#plain.has(resource.canonical)) this.#plain.set(resource.canonical, resource);
+    } else if (resource instanceof DynamicResource && resource._firstSegment) {
+      const key = resource._firstSegment;
+      let bucket = this.#byFirst.get(key);
+      if (!bucket) this.#byFirst.set(key, (bucket = []));
+      bucket.push(resource);
+    } else {
+      this.#wild.push(resource);
+    }
+    this.#dirty = true;
+    return resource;
+  }
+
+  /** The resource for `path`: the existing one when path and name agree, as aiohttp reuses its last resource. */
+  addResource(path: string, options: RouteOptions = {}): AbstractResource {
+    this.#checkMutable();
+    if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) {
+      throw new TypeError(`path should start with '/', got ${JSON.stringify(path)}`);
+    }
+    const { name } = options;
+    const last = this.#resources[this.#resources.length - 1];
+    if (last && last.canonical === path && last.name === name) return last;
+    if (name === undefined) {
+      for (const r of this.#resources) if (r.canonical === path && r.name === undefined) return r;
+    }
+    return this.register(path.includes('{') || path.includes('}') ? new DynamicResource(path, name) : new PlainResource(path, name));
+  }
+
+  /** Adds a handler for `method` (`'*'` for any) on `path`. */
+  addRoute<P extends string>(method: string, path: P, handler: Handler<P>, options: RouteOptions = {}): ResourceRoute {
+    return this.addResource(path, options).addRoute(method, handler as unknown as HandlerFn);
+  }
+
+  /** Adds a GET handler, which also answers HEAD unless `allowHead` is false. */
+  addGet<P extends string>(path: P, handler: Handler<P>, options: GetRouteOptions = {}): ResourceRoute {
+    const { allowHead = true, ...rest } = options;
+    const resource = this.addResource(path, rest);
+    if (allowHead) resource.addRoute(METH_HEAD, handler as unknown as HandlerFn);
+    return resource.addRoute(METH_GET, handler as unknown as HandlerFn);
+  }
+
+  addHead<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_HEAD, path, handler, options);
+  }
+  addPost<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_POST, path, handler, options);
+  }
+  addPut<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_PUT, path, handler, options);
+  }
+  addPatch<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_PATCH, path, handler, options);
+  }
+  addDelete<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_DELETE, path, handler, options);
+  }
+  /** Adds a handler for every method. */
+  addAny<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_ANY, path, handler, options);
+  }
+
+  /** The named resource, or undefined. */
+  get(name: string): AbstractResource | undefined {
+    return this.#named.get(name);
+  }
+
+  /** The URL of the named route with its parameters percent-encoded. */
+  urlFor(name: string, parts?: Record<string, string | number>, query?: UrlQuery): string {
+    const resource = this.#named.get(name);
+    if (!resource) throw new RangeError(`no route named ${JSON.stringify(name)}`);
+    return resource.urlFor(parts, query);
+  }
+
+  /** Every resource, in registration order. */
+  resources(): readonly AbstractResource[] {
+    return this.#resources;
+  }
+
+  /** Every route, in registration order. */
+  *routes(): IterableIterator<ResourceRoute> {
+    for (const r of this.#resources) yield* r.routes;
+  }
+
+  #sort(): void {
+    if (!this.#dirty) return;
+    for (const bucket of this.#byFirst.values()) bucket.sort(compareShape);
+    const dynamic = this.#wild.filter((r) => r instanceof DynamicResource).sort(compareShape);
+    this.#wild = [...dynamic, ...this.#wild.filter((r) => !(r instanceof DynamicResource))];
+    this.#dirty = false;
+  }
+
+  /**
+   * Resolves a method and a routing path (decoded except `%2F`/`%25`, see `decodePathSafe`).
+   * Parameterless matches are preallocated; only dynamic matches and 405s allocate.
+   */
+  resolve(method: string, pathSafe: string): MatchResult {
+    if (this.#dirty) this.#sort();
+    let allowed: Set<string> | null = null;
+    const plain = this.#plain.get(pathSafe);
+    if (plain !== undefined) {
+      const route = plain._routeFor(method);
+      if (route !== undefined) return (route._staticMatch ??= Object.freeze({ route, matchInfo: Object.freeze({}), allowedMethods: null }));
+      allowed = plain.allowedMethods;
+    }
+    const bucket = this.#byFirst.get(firstSegment(pathSafe));
+    if (bucket !== undefined) {
+      for (let i = 0; i < bucket.length; i++) {
+        const r = this.#tryResource(bucket[i]!, method, pathSafe, allowed);
+        if (r === null) continue;
+        if (r.route !== null) return r;
+        allowed = r.allowedMethods as Set<string>;
+      }
+    }
+    const wild = this.#wild;
+    for (let i = 0; i < wild.length; i++) {
+      const r = this.#tryResource(wild[i]!, method, pathSafe, allowed);
+      if (r === null) continue;
+      if (r.route !== null) return r;
+      allowed = r.allowedMethods as Set<string>;
+    }
+    return allowed === null ? NOT_FOUND : { route: null, matchInfo: NOT_FOUND.matchInfo, allowedMethods: allowed };
+  }
+
+  #tryResource(resource: AbstractResource, method: string, pathSafe: string, allowed: Set<string> | null): MatchResult | null {
+    const info = resource._match(pathSafe);
+    if (info === null) return null;
+    const route = resource._routeFor(method);
+    if (route !== undefined) return { route, matchInfo: info, allowedMethods: null };
+    const merged = allowed ?? new Set<string>();
+    for (const m of resource.allowedMethods) merged.add(m);
+    return { route: null, matchInfo: info, allowedMethods: merged };
+  }
+}
