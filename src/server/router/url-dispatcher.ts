@@ -71,7 +71,7 @@ export function decodePath(raw: string): string {
 /** The application router: `app.router.addGet('/users/{id}', handler)`. */
 export class UrlDispatcher {
   readonly #resources: AbstractResource[] = [];
-  readonly #plain = new Map<string, AbstractResource>();
+  readonly #plain = new Map<string, AbstractResource[]>();
   readonly #byFirst = new Map<string, AbstractResource[]>();
   /** Resources whose first segment is a parameter, and any custom resource without an index key. */
   #wild: AbstractResource[] = [];
@@ -107,7 +107,9 @@ export class UrlDispatcher {
     }
     this.#resources.push(resource);
     if (resource instanceof PlainResource) {
-      if (!this.#plain.has(resource.canonical)) this.#plain.set(resource.canonical, resource);
+      const same = this.#plain.get(resource.canonical);
+      if (same) same.push(resource);
+      else this.#plain.set(resource.canonical, [resource]);
     } else if (resource instanceof DynamicResource && resource._firstSegment) {
       const key = resource._firstSegment;
       let bucket = this.#byFirst.get(key);
@@ -127,11 +129,8 @@ export class UrlDispatcher {
       throw new TypeError(`path should start with '/', got ${JSON.stringify(path)}`);
     }
     const { name } = options;
-    const last = this.#resources[this.#resources.length - 1];
-    if (last && last.canonical === path && last.name === name) return last;
-    if (name === undefined) {
-      for (const r of this.#resources) if (r.canonical === path && r.name === undefined) return r;
-    }
+    // Unnamed routes join any resource with the same path; a name joins one with that name.
+    for (const r of this.#resources) if (r.canonical === path && (name === undefined || r.name === name)) return r;
     return this.register(path.includes('{') || path.includes('}') ? new DynamicResource(path, name) : new PlainResource(path, name));
   }
 
@@ -207,9 +206,12 @@ export class UrlDispatcher {
     let allowed: Set<string> | null = null;
     const plain = this.#plain.get(pathSafe);
     if (plain !== undefined) {
-      const route = plain._routeFor(method);
-      if (route !== undefined) return (route._staticMatch ??= Object.freeze({ route, matchInfo: Object.freeze({}), allowedMethods: null }));
-      allowed = plain.allowedMethods;
+      for (let i = 0; i < plain.length; i++) {
+        const route = plain[i]!._routeFor(method);
+        if (route !== undefined) return (route._staticMatch ??= Object.freeze({ route, matchInfo: Object.freeze({}), allowedMethods: null }));
+        allowed ??= new Set();
+        for (const m of plain[i]!.allowedMethods) allowed.add(m);
+      }
     }
     const bucket = this.#byFirst.get(firstSegment(pathSafe));
     if (bucket !== undefined) {
