@@ -162,6 +162,8 @@ export class Application {
   readonly cleanupCtx = new CleanupContext();
   readonly #state = new Map<AppKey<unknown>, unknown>();
   #frozen = false;
+  /** @internal Set while a runner shuts down: responses then close their connection. */
+  _closing = false;
   /** @internal The 404 handler wrapped in the middlewares. */
   _notFoundChain: HandlerFn = notFound;
   /** @internal The 405 handler wrapped in the middlewares. */

@@ -87,7 +87,6 @@ export class ServerProtocol {
   readonly app: Application;
   readonly #accessLogger: AccessLogger | undefined;
   #inflight = 0;
-  #closing = false;
   #idle: Array<() => void> = [];
 
   constructor(app: Application, options: ServerProtocolOptions = {}) {
@@ -109,7 +108,7 @@ export class ServerProtocol {
 
   /** From now on every response closes its connection. */
   beginShutdown(): void {
-    this.#closing = true;
+    this.app._closing = true;
   }
 
   /** Resolves true when no request is in flight, false when `timeoutMs` passed first. */
@@ -131,7 +130,6 @@ export class ServerProtocol {
   readonly onRequest = (message: IncomingMessage, res: ServerResponse): void => {
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, res, this.app, rawPath, qs, undefined);
-    if (this.#closing) res.shouldKeepAlive = false;
     this.#dispatch(request);
   };
 

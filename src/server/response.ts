@@ -271,6 +271,7 @@ export class StreamResponse {
   /** @internal Marks the response prepared on `res` and writes the status line and headers. */
   _writeHead(request: Request<any>, contentLength: number | undefined): ServerResponse {
     const res = request._res;
+    if (request.app._closing) res.shouldKeepAlive = false;
     const list = this._headerList(contentLength);
     this.#request = request;
     this.#res = res;
