@@ -88,6 +88,8 @@ export class ServerProtocol {
   readonly #accessLogger: AccessLogger | undefined;
   #inflight = 0;
   #idle: Array<() => void> = [];
+  /** Sockets handed to 'upgrade': node's server no longer tracks them, so shutdown must. */
+  readonly #upgraded = new Set<Socket>();
 
   constructor(app: Application, options: ServerProtocolOptions = {}) {
     this.app = app;
@@ -127,6 +129,12 @@ export class ServerProtocol {
     });
   }
 
+  /** Destroys the sockets of upgraded connections still open (the end of a shutdown). */
+  destroyUpgraded(): void {
+    for (const s of this.#upgraded) s.destroy();
+    this.#upgraded.clear();
+  }
+
   readonly onRequest = (message: IncomingMessage, res: ServerResponse): void => {
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, res, this.app, rawPath, qs, undefined);
@@ -136,6 +144,8 @@ export class ServerProtocol {
   readonly onUpgrade = (message: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const sock = socket as Socket;
     sock.on('error', () => sock.destroy());
+    this.#upgraded.add(sock);
+    sock.once('close', () => this.#upgraded.delete(sock));
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, rawPath, qs, { socket: sock, head });
     this.#dispatch(request);

@@ -283,6 +283,9 @@ export class StreamResponse {
       }
     }
     if (this.#cookies !== undefined) for (const v of this.#cookies.values()) list.push('Set-Cookie', v);
+    const st = this.#status;
+    // RFC 9110 §8.6, §6.4.1: 1xx, 204 and 304 responses carry neither Content-Length nor a body.
+    if (st < 200 || st === 204 || st === 304) return list;
     if (contentLength !== undefined) list.push('Content-Length', String(contentLength));
     else if (this.#chunked) list.push('Transfer-Encoding', 'chunked');
     return list;

@@ -32,6 +32,8 @@ describe('Response', () => {
     assert.equal(await (await fetch(`${url}/dumps`)).text(), '[1]\n');
     const empty = parseRaw(await rawRequest(port, 'GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     assert.equal(empty.status, 204);
+    assert.equal(empty.headers['content-length'], undefined);
+    assert.equal(empty.headers['transfer-encoding'], undefined);
     assert.equal(empty.body, '');
   });
 
