@@ -268,7 +268,7 @@ export class StreamResponse {
   }
 
   /** @internal Flat header list for writeHead, Content-Length given by the caller. */
-  _headerList(contentLength: number | undefined): string[] {
+  _headerList(contentLength: number | undefined, http10 = false): string[] {
     const list: string[] = [];
     const ct = this._contentTypeHeader();
     if (ct !== undefined) list.push('Content-Type', ct);
@@ -287,7 +287,8 @@ export class StreamResponse {
     // RFC 9110 §8.6, §6.4.1: 1xx, 204 and 304 responses carry neither Content-Length nor a body.
     if (st < 200 || st === 204 || st === 304) return list;
     if (contentLength !== undefined) list.push('Content-Length', String(contentLength));
-    else if (this.#chunked) list.push('Transfer-Encoding', 'chunked');
+    // RFC 9112 §6.1: no chunked coding towards an HTTP/1.0 client; node ends the body by closing.
+    else if (this.#chunked && !http10) list.push('Transfer-Encoding', 'chunked');
     return list;
   }
 
@@ -295,7 +296,8 @@ export class StreamResponse {
   _writeHead(request: Request<any>, contentLength: number | undefined): ServerResponse {
     const res = request._res;
     if (request.app._closing) res.shouldKeepAlive = false;
-    const list = this._headerList(contentLength);
+    const msg = request.message;
+    const list = this._headerList(contentLength, msg.httpVersionMinor === 0 && msg.httpVersionMajor === 1);
     this.#request = request;
     this.#res = res;
     if (this.#reason === undefined) res.writeHead(this.#status, list);

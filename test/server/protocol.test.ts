@@ -137,6 +137,26 @@ describe('ServerProtocol', () => {
     assert.equal(raw, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello');
   });
 
+  it("serves Python's aiohttp client", async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/echo', async (request) => web.jsonResponse({ form: (await request.post()).toArray(), q: request.query.get('q') }));
+    const { url } = await serve(app, t);
+    const script = [
+      'import asyncio, json, sys, aiohttp',
+      'async def main():',
+      '    async with aiohttp.ClientSession() as s:',
+      '        async with s.post(sys.argv[1] + "/echo", params={"q": "é"}, data={"a": "1", "b": "x y"}) as r:',
+      '            print(r.status, json.dumps(await r.json()))',
+      '        async with s.get(sys.argv[1] + "/missing") as r:',
+      '            print(r.status, await r.text())',
+      'asyncio.run(main())',
+    ].join('\n');
+    const { stdout } = await run('/usr/bin/python3', ['-c', script, url]);
+    const [first, second] = stdout.trim().split('\n');
+    assert.equal(first, '200 {"form": [["a", "1"], ["b", "x y"]], "q": "\\u00e9"}');
+    assert.equal(second, '404 404: Not Found');
+  });
+
   it('serves /usr/bin/curl', async (t) => {
     const app = new web.Application();
     app.router.addPost('/echo/{name}', async (request) => {
