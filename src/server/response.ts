@@ -348,11 +348,6 @@ export class StreamResponse {
   _markEof(): void {
     this.#eofSent = true;
   }
-
-  /** @internal True when nothing needs the general prepare path (no headers object, no cookies). */
-  get _plain(): boolean {
-    return this.#headers === undefined && this.#cookies === undefined;
-  }
 }
 
 function drain(res: ServerResponse): Promise<void> {
