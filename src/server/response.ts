@@ -298,10 +298,10 @@ export class StreamResponse {
     if (request.app._closing) res.shouldKeepAlive = false;
     const msg = request.message;
     const list = this._headerList(contentLength, msg.httpVersionMinor === 0 && msg.httpVersionMajor === 1);
-    this.#request = request;
-    this.#res = res;
     if (this.#reason === undefined) res.writeHead(this.#status, list);
     else res.writeHead(this.#status, this.#reason, list);
+    this.#request = request;
+    this.#res = res;
     return res;
   }
 
