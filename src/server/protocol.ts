@@ -193,6 +193,10 @@ export class ServerProtocol {
       this.#fail(request, new TypeError(`Handler ${request.route?.handler.name || ''} returned a non-response: ${Object.prototype.toString.call(resp)}`));
       return;
     }
+    if (resp.prepared && resp.request !== request) {
+      this.#fail(request, new TypeError('Handler returned a response already sent for another request; build a new one per request'));
+      return;
+    }
     if (!resp.prepared && resp instanceof Response && this.app.onResponsePrepare.length === 0) {
       try {
         resp._sendNow(request);

@@ -66,6 +66,8 @@ describe('ServerProtocol', () => {
       throw new Error('secret detail');
     });
     app.router.addGet('/bad', () => 'not a response' as unknown as web.Response);
+    const shared = new web.Response({ text: 'once' });
+    app.router.addGet('/reused', () => shared);
     const { url } = await serve(app, t);
     const res = await fetch(`${url}/boom`);
     assert.equal(res.status, 500);
@@ -77,6 +79,23 @@ describe('ServerProtocol', () => {
     const bad = await fetch(`${url}/bad`);
     assert.equal(bad.status, 500);
     assert.match(String((logger.errors[1]![1] as Error).message), /non-response/);
+    assert.equal((await fetch(`${url}/reused`)).status, 200);
+    const reused = await fetch(`${url}/reused`);
+    assert.equal(reused.status, 500);
+    assert.match(String((logger.errors[2]![1] as Error).message), /already sent/);
+  });
+
+  it('answers pipelined requests in order even when handlers finish out of order', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/wait/{ms}', async (request) => {
+      await new Promise((r) => setTimeout(r, Number(request.matchInfo['ms'])));
+      return new web.Response({ text: request.matchInfo['ms']! });
+    });
+    const { port } = await serve(app, t);
+    const one = (ms: number, last = false): string => `GET /wait/${ms} HTTP/1.1\r\nHost: x\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const raw = await rawRequest(port, one(40) + one(1) + one(20, true));
+    const bodies = raw.split('HTTP/1.1 200 OK').slice(1).map((part) => part.slice(part.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(bodies, ['40', '1', '20']);
   });
 
   it('closes a malformed request with 400 and keeps serving', async (t) => {
