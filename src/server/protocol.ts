@@ -21,9 +21,10 @@ export interface ServerProtocolOptions {
 
 const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_CONNECTION_RESET', 'ECONNABORTED']);
 
-function isDisconnect(err: unknown, request: Request): boolean {
+/** Errors that only say the client went away; not worth an error log line. */
+function isDisconnect(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return (typeof code === 'string' && DISCONNECT_CODES.has(code)) || request.transport?.destroyed === true;
+  return typeof code === 'string' && DISCONNECT_CODES.has(code);
 }
 
 /** Splits a request target into raw path and query; absolute-form targets keep only their path. */
@@ -221,13 +222,13 @@ export class ServerProtocol {
   #fail(request: Request, err: unknown): void {
     const logger = this.app.logger;
     if (request._hijacked) {
-      if (!(err instanceof HTTPException) && !isDisconnect(err, request)) logger.error('Error handling request', err);
+      if (!(err instanceof HTTPException) && !isDisconnect(err)) logger.error('Error handling request', err);
       this.#done(request, undefined);
       return;
     }
     const res = request._res;
     if (res.headersSent || res.destroyed) {
-      if (!isDisconnect(err, request)) logger.error('Error handling request after the response started', err);
+      if (!isDisconnect(err)) logger.error('Error handling request after the response started', err);
       res.destroy();
       this.#done(request, undefined);
       return;
@@ -235,11 +236,11 @@ export class ServerProtocol {
     let exc: HTTPException;
     if (err instanceof HTTPException) exc = err;
     else {
-      if (!isDisconnect(err, request)) logger.error('Error handling request', err);
+      if (!isDisconnect(err)) logger.error('Error handling request', err);
       exc = new HTTPInternalServerError();
     }
     // An unread body would otherwise be drained after the response; close instead (e.g. a 413).
-    if (!request.message.complete) res.shouldKeepAlive = false;
+    if (!request.message.complete && request.canReadBody) res.shouldKeepAlive = false;
     let resp: Response;
     try {
       resp = exceptionToResponse(exc, request);

@@ -17,6 +17,7 @@ describe('ServerProtocol', () => {
     assert.equal(nf.status, 404);
     assert.equal(nf.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await nf.text(), '404: Not Found');
+    assert.equal(nf.headers.get('connection'), 'keep-alive', 'an error without an unread body keeps the connection');
     const na = await fetch(`${url}/thing`, { method: 'POST' });
     assert.equal(na.status, 405);
     assert.equal(na.headers.get('allow'), 'GET,HEAD,PUT');
