@@ -309,13 +309,15 @@ export class Request<Params = Record<string, string>> {
   async #readBody(): Promise<Buffer> {
     if (this._upgrade !== undefined) return EMPTY_BUFFER;
     const max = this.app.clientMaxSize;
-    const declared = this.contentLength;
+    const cl = this.#message.headers['content-length'];
+    const declared = cl === undefined ? undefined : Number(cl);
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     const msg = this.#message;
     if (msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of msg as AsyncIterable<Buffer>) {
+    // Not destroying the message on a 413 lets the response reach the client before the close.
+    for await (const chunk of msg.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
       chunks.push(chunk);
