@@ -28,7 +28,7 @@ const SIMPLE: Record<string, Part> = {
   P: () => `<${process.pid}>`,
   r: (req) => `${req.method} ${req.pathQs} HTTP/${req.message.httpVersion}`,
   s: (_req, _res, _time, status) => String(status),
-  b: (_req, res) => (res === undefined ? '-' : String(res.bodyLength)),
+  b: (req, res) => (res === undefined ? '-' : req.method === 'HEAD' ? '0' : String(res.bodyLength)),
   T: (_req, _res, time) => String(Math.round(time)),
   Tf: (_req, _res, time) => time.toFixed(6),
   D: (_req, _res, time) => String(Math.round(time * 1e6)),

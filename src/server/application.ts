@@ -135,12 +135,23 @@ export interface ApplicationOptions {
   logger?: Logger;
 }
 
+/** Builds an exception without capturing a stack: for router 404/405s the stack says nothing. */
+function stackless<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function notFound(): never {
-  throw new HTTPNotFound();
+  throw stackless(() => new HTTPNotFound());
 }
 
 function notAllowed(request: Request): never {
-  throw new HTTPMethodNotAllowed(request.method, request._match?.allowedMethods ?? []);
+  throw stackless(() => new HTTPMethodNotAllowed(request.method, request._match?.allowedMethods ?? []));
 }
 
 /**

@@ -16,6 +16,7 @@ export interface HTTPExceptionOptions {
 }
 
 const BRAND = Symbol.for('aiohttp-ts.HTTPException');
+const NO_OPTIONS: HTTPExceptionOptions = Object.freeze({});
 // RFC 9110 §15.2, §15.3.5, §15.4.5: these statuses never carry content.
 const EMPTY_BODY = new Set([100, 101, 102, 103, 204, 205, 304]);
 
@@ -32,8 +33,8 @@ export function isEmptyBodyStatus(status: number): boolean {
 export class HTTPException extends Error {
   /** The status this class stands for; subclasses override it. */
   static readonly statusCode: number = -1;
-  override name: string;
-  readonly code: string = 'ERR_HTTP_EXCEPTION';
+  /** Stable error code; on the prototype, like `name` (the class name), to keep construction cheap. */
+  declare readonly code: string;
   readonly status: number;
   readonly reason: string;
   /** The body text, or undefined when `body` was given or the status has no content. */
@@ -41,18 +42,16 @@ export class HTTPException extends Error {
   readonly body: Uint8Array | string | undefined;
   readonly headers: Array<[string, string]>;
   readonly contentType: string | undefined;
-  /** @internal */
-  readonly [BRAND] = true;
 
-  constructor(options: HTTPExceptionOptions = {}) {
+  constructor(options: HTTPExceptionOptions = NO_OPTIONS) {
     const status = (new.target as typeof HTTPException).statusCode;
     if (status === -1) throw new TypeError(`${new.target.name} is abstract: throw a concrete status class`);
-    const reason = options.reason ?? STATUS_CODES[status] ?? '';
-    if (/[\r\n\0]/.test(reason)) throw new TypeError('reason contains CR, LF or NUL');
+    let reason = options.reason;
+    if (reason === undefined) reason = STATUS_CODES[status] ?? '';
+    else if (/[\r\n\0]/.test(reason)) throw new TypeError('reason contains CR, LF or NUL');
     let text = options.text;
     if (text === undefined && options.body === undefined && !EMPTY_BODY.has(status)) text = `${status}: ${reason}`;
     super(text ?? reason);
-    this.name = new.target.name;
     this.status = status;
     this.reason = reason;
     this.text = text;
@@ -69,6 +68,14 @@ export class HTTPException extends Error {
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
+Object.defineProperty(HTTPException.prototype, BRAND, { value: true });
+Object.defineProperty(HTTPException.prototype, 'code', { value: 'ERR_HTTP_EXCEPTION', writable: true, configurable: true });
+Object.defineProperty(HTTPException.prototype, 'name', {
+  get(this: HTTPException): string {
+    return this.constructor.name;
+  },
+  configurable: true,
+});
 
 /** 2xx statuses. */
 export class HTTPSuccessful extends HTTPException {}

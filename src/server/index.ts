@@ -13,7 +13,9 @@ export { UrlDispatcher } from './router/url-dispatcher.js';
 export type { RouteOptions, GetRouteOptions } from './router/url-dispatcher.js';
 export { AbstractResource, PlainResource, DynamicResource, ResourceRoute } from './router/resources.js';
 export type { Handler, HandlerFn, MatchResult, MaybePromise, ParamKeys, PathParams, UrlQuery } from './router/resources.js';
-export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any } from './router/route-def.js';
+export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any, view } from './router/route-def.js';
+export { View } from './view.js';
+export type { ViewClass } from './view.js';
 export type { RouteDefOptions } from './router/route-def.js';
 
 // Requests and responses

@@ -21,9 +21,10 @@ export interface ServerProtocolOptions {
 
 const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_CONNECTION_RESET', 'ECONNABORTED']);
 
-function isDisconnect(err: unknown, request: Request): boolean {
+/** Errors that only say the client went away; not worth an error log line. */
+function isDisconnect(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return (typeof code === 'string' && DISCONNECT_CODES.has(code)) || request.transport?.destroyed === true;
+  return typeof code === 'string' && DISCONNECT_CODES.has(code);
 }
 
 /** Splits a request target into raw path and query; absolute-form targets keep only their path. */
@@ -88,6 +89,8 @@ export class ServerProtocol {
   readonly #accessLogger: AccessLogger | undefined;
   #inflight = 0;
   #idle: Array<() => void> = [];
+  /** Sockets handed to 'upgrade': node's server no longer tracks them, so shutdown must. */
+  readonly #upgraded = new Set<Socket>();
 
   constructor(app: Application, options: ServerProtocolOptions = {}) {
     this.app = app;
@@ -127,6 +130,12 @@ export class ServerProtocol {
     });
   }
 
+  /** Destroys the sockets of upgraded connections still open (the end of a shutdown). */
+  destroyUpgraded(): void {
+    for (const s of this.#upgraded) s.destroy();
+    this.#upgraded.clear();
+  }
+
   readonly onRequest = (message: IncomingMessage, res: ServerResponse): void => {
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, res, this.app, rawPath, qs, undefined);
@@ -136,6 +145,8 @@ export class ServerProtocol {
   readonly onUpgrade = (message: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const sock = socket as Socket;
     sock.on('error', () => sock.destroy());
+    this.#upgraded.add(sock);
+    sock.once('close', () => this.#upgraded.delete(sock));
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, rawPath, qs, { socket: sock, head });
     this.#dispatch(request);
@@ -183,6 +194,10 @@ export class ServerProtocol {
       this.#fail(request, new TypeError(`Handler ${request.route?.handler.name || ''} returned a non-response: ${Object.prototype.toString.call(resp)}`));
       return;
     }
+    if (resp.prepared && resp.request !== request) {
+      this.#fail(request, new TypeError('Handler returned a response already sent for another request; build a new one per request'));
+      return;
+    }
     if (!resp.prepared && resp instanceof Response && this.app.onResponsePrepare.length === 0) {
       try {
         resp._sendNow(request);
@@ -207,13 +222,13 @@ export class ServerProtocol {
   #fail(request: Request, err: unknown): void {
     const logger = this.app.logger;
     if (request._hijacked) {
-      if (!(err instanceof HTTPException) && !isDisconnect(err, request)) logger.error('Error handling request', err);
+      if (!(err instanceof HTTPException) && !isDisconnect(err)) logger.error('Error handling request', err);
       this.#done(request, undefined);
       return;
     }
     const res = request._res;
     if (res.headersSent || res.destroyed) {
-      if (!isDisconnect(err, request)) logger.error('Error handling request after the response started', err);
+      if (!isDisconnect(err)) logger.error('Error handling request after the response started', err);
       res.destroy();
       this.#done(request, undefined);
       return;
@@ -221,11 +236,11 @@ export class ServerProtocol {
     let exc: HTTPException;
     if (err instanceof HTTPException) exc = err;
     else {
-      if (!isDisconnect(err, request)) logger.error('Error handling request', err);
+      if (!isDisconnect(err)) logger.error('Error handling request', err);
       exc = new HTTPInternalServerError();
     }
     // An unread body would otherwise be drained after the response; close instead (e.g. a 413).
-    if (!request.message.complete) res.shouldKeepAlive = false;
+    if (!request.message.complete && request.canReadBody) res.shouldKeepAlive = false;
     let resp: Response;
     try {
       resp = exceptionToResponse(exc, request);

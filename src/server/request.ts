@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { CIMultiDict, MultiDict, MultiDictProxy } from '../common/multidict.js';
+import { CIMultiDict, MultiDict, MultiDictProxy, type MultiDictInit } from '../common/multidict.js';
 import { parseContentType, type ParsedContentType } from '../common/content-type.js';
 import { parseCookieHeader } from '../common/cookies/set-cookie.js';
 import type { RequestKey } from '../common/keys.js';
@@ -66,6 +66,8 @@ export class Request<Params = Record<string, string>> {
   #post: Promise<MultiDictProxy<string>> | undefined;
   #abort: AbortController | undefined;
   #state: Map<RequestKey<unknown>, unknown> | undefined;
+  /** Method and headers replaced by `clone()`; undefined on requests from the wire. */
+  #override: { method: string | undefined; headers: CIMultiDict<string> | undefined } | undefined;
 
   /** @internal Built by the server protocol; users get requests, they do not make them. */
   constructor(
@@ -95,6 +97,38 @@ export class Request<Params = Record<string, string>> {
     this.#post = undefined;
     this.#abort = undefined;
     this.#state = undefined;
+    this.#override = undefined;
+  }
+
+  /** A header from the override of a clone, or node's parsed headers. */
+  #header(name: string): string | undefined {
+    const o = this.#override?.headers;
+    if (o !== undefined) return o.get(name);
+    const v = this.#message.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  /**
+   * A copy with another method, URL (path and query) or headers, sharing body, app and state, as
+   * aiohttp's `clone` (middlewares use it to rewrite a path before routing continues).
+   */
+  clone(options: { method?: string; relUrl?: string | URL; headers?: MultiDictInit<string> } = {}): Request<Params> {
+    let rawPath = this._rawPath;
+    let qs = this._queryString;
+    if (options.relUrl !== undefined) {
+      const u = options.relUrl instanceof URL ? options.relUrl : new URL(options.relUrl, 'http://localhost');
+      rawPath = u.pathname;
+      qs = u.search.slice(1);
+    }
+    const copy = new Request<Params>(this.#message, this.#res, this.app, rawPath, qs, this._upgrade);
+    copy._match = this._match;
+    copy._startTime = this._startTime;
+    copy.#body = this.#body;
+    copy.#state = this.#state;
+    const method = options.method?.toUpperCase() ?? this.#override?.method;
+    const headers = options.headers !== undefined ? new CIMultiDict<string>(options.headers) : this.#override?.headers;
+    if (method !== undefined || headers !== undefined) copy.#override = { method, headers };
+    return copy;
   }
 
   /** @internal The node response this request answers through (created on demand for upgrades). */
@@ -120,7 +154,7 @@ export class Request<Params = Record<string, string>> {
   }
 
   get method(): string {
-    return this.#message.method ?? 'GET';
+    return this.#override?.method ?? this.#message.method ?? 'GET';
   }
 
   /** HTTP version as `{ major, minor }`. */
@@ -182,6 +216,7 @@ export class Request<Params = Record<string, string>> {
 
   /** Request headers, case-insensitive, repeated names kept. */
   get headers(): MultiDictProxy<string> {
+    if (this.#headers === undefined && this.#override?.headers !== undefined) this.#headers = new MultiDictProxy(this.#override.headers);
     if (this.#headers === undefined) {
       const raw = this.#message.rawHeaders;
       const md = new CIMultiDict<string>();
@@ -193,12 +228,12 @@ export class Request<Params = Record<string, string>> {
 
   /** Cookies from the Cookie header. */
   get cookies(): Readonly<Record<string, string>> {
-    return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#message.headers.cookie)));
+    return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#header('cookie'))));
   }
 
   /** The Host header, or `localhost`. */
   get host(): string {
-    return this.#message.headers.host ?? 'localhost';
+    return this.#header('host') ?? 'localhost';
   }
 
   /** `https` on a TLS connection, else `http`. */
@@ -216,7 +251,7 @@ export class Request<Params = Record<string, string>> {
   }
 
   #ct(): ParsedContentType {
-    return (this.#contentType ??= parseContentType(this.#message.headers['content-type']));
+    return (this.#contentType ??= parseContentType(this.#header('content-type')));
   }
 
   /** The media type, lower-cased, `application/octet-stream` when absent (as aiohttp). */
@@ -231,7 +266,7 @@ export class Request<Params = Record<string, string>> {
 
   /** The Content-Length header as a number, if present. */
   get contentLength(): number | undefined {
-    const v = this.#message.headers['content-length'];
+    const v = this.#header('content-length');
     return v === undefined ? undefined : Number(v);
   }
 
@@ -274,13 +309,15 @@ export class Request<Params = Record<string, string>> {
   async #readBody(): Promise<Buffer> {
     if (this._upgrade !== undefined) return EMPTY_BUFFER;
     const max = this.app.clientMaxSize;
-    const declared = this.contentLength;
+    const cl = this.#message.headers['content-length'];
+    const declared = cl === undefined ? undefined : Number(cl);
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     const msg = this.#message;
     if (msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of msg as AsyncIterable<Buffer>) {
+    // Not destroying the message on a 413 lets the response reach the client before the close.
+    for await (const chunk of msg.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
       chunks.push(chunk);

@@ -9,6 +9,8 @@ import { parseContentType } from '../common/content-type.js';
 import { serializeSetCookie, type CookieOptions } from '../common/cookies/set-cookie.js';
 import type { Request } from './request.js';
 
+const TEXT_PLAIN_UTF8 = 'text/plain; charset=utf-8';
+const JSON_UTF8 = 'application/json; charset=utf-8';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -46,6 +48,7 @@ export interface StreamResponseOptions {
 
 /** Encodings node can produce for a `charset`; others would need a dependency. */
 function bufferEncoding(charset: string | undefined): BufferEncoding {
+  if (charset === undefined || charset === 'utf-8') return 'utf8';
   switch ((charset ?? 'utf-8').toLowerCase()) {
     case 'utf-8':
     case 'utf8':
@@ -114,14 +117,25 @@ export class StreamResponse {
   }
 
   #setContentTypeHeader(value: string): void {
+    if (value.indexOf(';') === -1) {
+      // The common case: a bare media type; an existing charset is kept, as in aiohttp.
+      this.#contentType = value;
+      return;
+    }
     const parsed = parseContentType(value);
-    if (value.includes(';') && Object.keys(parsed.params).some((p) => p !== 'charset')) {
+    if (Object.keys(parsed.params).some((p) => p !== 'charset')) {
       this.#contentType = value;
       this.#charset = undefined;
     } else {
       this.#contentType = parsed.mimetype;
       this.#charset = parsed.params['charset'];
     }
+  }
+
+  /** @internal Sets a known-good default media type and charset without validation (hot path). */
+  _setDefaultType(contentType: string, charset: string | undefined): void {
+    if (this.#contentType === undefined) this.#contentType = contentType;
+    if (this.#charset === undefined) this.#charset = charset;
   }
 
   get status(): number {
@@ -244,11 +258,17 @@ export class StreamResponse {
   _contentTypeHeader(): string | undefined {
     const ct = this.#contentType;
     if (ct === undefined) return undefined;
-    return this.#charset === undefined ? ct : `${ct}; charset=${this.#charset}`;
+    const cs = this.#charset;
+    if (cs === undefined) return ct;
+    if (cs === 'utf-8') {
+      if (ct === 'text/plain') return TEXT_PLAIN_UTF8;
+      if (ct === 'application/json') return JSON_UTF8;
+    }
+    return `${ct}; charset=${cs}`;
   }
 
   /** @internal Flat header list for writeHead, Content-Length given by the caller. */
-  _headerList(contentLength: number | undefined): string[] {
+  _headerList(contentLength: number | undefined, http10 = false): string[] {
     const list: string[] = [];
     const ct = this._contentTypeHeader();
     if (ct !== undefined) list.push('Content-Type', ct);
@@ -263,8 +283,12 @@ export class StreamResponse {
       }
     }
     if (this.#cookies !== undefined) for (const v of this.#cookies.values()) list.push('Set-Cookie', v);
+    const st = this.#status;
+    // RFC 9110 §8.6, §6.4.1: 1xx, 204 and 304 responses carry neither Content-Length nor a body.
+    if (st < 200 || st === 204 || st === 304) return list;
     if (contentLength !== undefined) list.push('Content-Length', String(contentLength));
-    else if (this.#chunked) list.push('Transfer-Encoding', 'chunked');
+    // RFC 9112 §6.1: no chunked coding towards an HTTP/1.0 client; node ends the body by closing.
+    else if (this.#chunked && !http10) list.push('Transfer-Encoding', 'chunked');
     return list;
   }
 
@@ -272,11 +296,12 @@ export class StreamResponse {
   _writeHead(request: Request<any>, contentLength: number | undefined): ServerResponse {
     const res = request._res;
     if (request.app._closing) res.shouldKeepAlive = false;
-    const list = this._headerList(contentLength);
-    this.#request = request;
-    this.#res = res;
+    const msg = request.message;
+    const list = this._headerList(contentLength, msg.httpVersionMinor === 0 && msg.httpVersionMajor === 1);
     if (this.#reason === undefined) res.writeHead(this.#status, list);
     else res.writeHead(this.#status, this.#reason, list);
+    this.#request = request;
+    this.#res = res;
     return res;
   }
 
@@ -323,11 +348,6 @@ export class StreamResponse {
   _markEof(): void {
     this.#eofSent = true;
   }
-
-  /** @internal True when nothing needs the general prepare path (no headers object, no cookies). */
-  get _plain(): boolean {
-    return this.#headers === undefined && this.#cookies === undefined;
-  }
 }
 
 function drain(res: ServerResponse): Promise<void> {
@@ -371,21 +391,15 @@ export class Response extends StreamResponse {
     if (charset !== undefined) this.charset = charset;
     if (text !== undefined) {
       if (typeof text !== 'string') throw new TypeError(`text argument must be a string, got ${typeof text}`);
-      if (this.contentType === undefined) this.contentType = 'text/plain';
-      if (this.charset === undefined && !/;\s*charset=/i.test(this._contentTypeHeader() ?? '')) this.charset = 'utf-8';
+      this._setDefaultType('text/plain', contentType !== undefined && /;\s*charset=/i.test(contentType) ? undefined : 'utf-8');
       this.#body = text;
     } else if (body != null) {
-      if (typeof body === 'string') {
-        if (this.contentType === undefined) this.contentType = 'text/plain';
-        if (this.charset === undefined) this.charset = 'utf-8';
-      } else if (!(body instanceof Uint8Array)) {
-        throw new TypeError(`body must be a string, a Uint8Array or null, got ${typeof body}`);
-      } else if (this.contentType === undefined) {
-        this.contentType = 'application/octet-stream';
-      }
+      if (typeof body === 'string') this._setDefaultType('text/plain', 'utf-8');
+      else if (!(body instanceof Uint8Array)) throw new TypeError(`body must be a string, a Uint8Array or null, got ${typeof body}`);
+      else this._setDefaultType('application/octet-stream', undefined);
       this.#body = body;
     }
-    bufferEncoding(this.charset);
+    if (this.charset !== undefined) bufferEncoding(this.charset);
   }
 
   /** The body bytes (a string body is encoded with `charset`). */

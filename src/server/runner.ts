@@ -127,6 +127,8 @@ export class AppRunner {
     await this.app.shutdown();
     await protocol.waitInflight(deadline - Date.now());
     for (const s of sites) s._server?.closeIdleConnections();
+    // Upgraded sockets whose handler has returned have no one left to close them.
+    protocol.destroyUpgraded();
     await withTimeout(Promise.all(closed), Math.min(1000, deadline - Date.now()));
     for (const s of sites) s._server?.closeAllConnections();
     await Promise.all(closed);

@@ -12,7 +12,9 @@ describe('AccessLogger', () => {
     const { url } = await serve(app, t, { accessLog: (line) => lines.push(line) });
     await (await fetch(`${url}/x?q=1`, { headers: { referer: 'http://ref.test/', 'user-agent': 'agent/1.0' } })).text();
     await (await fetch(`${url}/nope`)).text();
-    assert.equal(lines.length, 2);
+    await (await fetch(`${url}/x`, { method: 'HEAD' })).text();
+    assert.equal(lines.length, 3);
+    assert.match(lines[2]!, /"HEAD \/x HTTP\/1\.1" 200 0 /);
     assert.match(lines[0]!, /^127\.0\.0\.1 \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/x\?q=1 HTTP\/1\.1" 200 5 "http:\/\/ref\.test\/" "agent\/1\.0"$/);
     assert.match(lines[1]!, /"GET \/nope HTTP\/1\.1" 404 14 "-" "node"$/);
   });

@@ -17,6 +17,7 @@ describe('ServerProtocol', () => {
     assert.equal(nf.status, 404);
     assert.equal(nf.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await nf.text(), '404: Not Found');
+    assert.equal(nf.headers.get('connection'), 'keep-alive', 'an error without an unread body keeps the connection');
     const na = await fetch(`${url}/thing`, { method: 'POST' });
     assert.equal(na.status, 405);
     assert.equal(na.headers.get('allow'), 'GET,HEAD,PUT');
@@ -66,6 +67,8 @@ describe('ServerProtocol', () => {
       throw new Error('secret detail');
     });
     app.router.addGet('/bad', () => 'not a response' as unknown as web.Response);
+    const shared = new web.Response({ text: 'once' });
+    app.router.addGet('/reused', () => shared);
     const { url } = await serve(app, t);
     const res = await fetch(`${url}/boom`);
     assert.equal(res.status, 500);
@@ -77,6 +80,23 @@ describe('ServerProtocol', () => {
     const bad = await fetch(`${url}/bad`);
     assert.equal(bad.status, 500);
     assert.match(String((logger.errors[1]![1] as Error).message), /non-response/);
+    assert.equal((await fetch(`${url}/reused`)).status, 200);
+    const reused = await fetch(`${url}/reused`);
+    assert.equal(reused.status, 500);
+    assert.match(String((logger.errors[2]![1] as Error).message), /already sent/);
+  });
+
+  it('answers pipelined requests in order even when handlers finish out of order', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/wait/{ms}', async (request) => {
+      await new Promise((r) => setTimeout(r, Number(request.matchInfo['ms'])));
+      return new web.Response({ text: request.matchInfo['ms']! });
+    });
+    const { port } = await serve(app, t);
+    const one = (ms: number, last = false): string => `GET /wait/${ms} HTTP/1.1\r\nHost: x\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const raw = await rawRequest(port, one(40) + one(1) + one(20, true));
+    const bodies = raw.split('HTTP/1.1 200 OK').slice(1).map((part) => part.slice(part.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(bodies, ['40', '1', '20']);
   });
 
   it('closes a malformed request with 400 and keeps serving', async (t) => {
@@ -135,6 +155,26 @@ describe('ServerProtocol', () => {
     const { port } = await serve(app, t);
     const raw = await rawRequest(port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
     assert.equal(raw, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello');
+  });
+
+  it("serves Python's aiohttp client", async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/echo', async (request) => web.jsonResponse({ form: (await request.post()).toArray(), q: request.query.get('q') }));
+    const { url } = await serve(app, t);
+    const script = [
+      'import asyncio, json, sys, aiohttp',
+      'async def main():',
+      '    async with aiohttp.ClientSession() as s:',
+      '        async with s.post(sys.argv[1] + "/echo", params={"q": "é"}, data={"a": "1", "b": "x y"}) as r:',
+      '            print(r.status, json.dumps(await r.json()))',
+      '        async with s.get(sys.argv[1] + "/missing") as r:',
+      '            print(r.status, await r.text())',
+      'asyncio.run(main())',
+    ].join('\n');
+    const { stdout } = await run('/usr/bin/python3', ['-c', script, url]);
+    const [first, second] = stdout.trim().split('\n');
+    assert.equal(first, '200 {"form": [["a", "1"], ["b", "x y"]], "q": "\\u00e9"}');
+    assert.equal(second, '404 404: Not Found');
   });
 
   it('serves /usr/bin/curl', async (t) => {

@@ -149,6 +149,34 @@ describe('Request', () => {
     assert.equal(await res.text(), '5000');
   });
 
+  it('clones with another method, URL or headers', async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/orig/{id}', async (request) => {
+      const copy = request.clone({ method: 'put', relUrl: '/other?q=1', headers: { 'Content-Type': 'text/x; charset=latin1', Cookie: 'c=1' } });
+      const same = request.clone();
+      return web.jsonResponse({
+        method: copy.method,
+        path: copy.path,
+        query: copy.query.get('q'),
+        type: copy.contentType,
+        charset: copy.charset,
+        cookies: { ...copy.cookies },
+        header: copy.headers.get('cookie'),
+        id: copy.matchInfo['id'],
+        body: await copy.text(),
+        origMethod: request.method,
+        origPath: same.path,
+        origType: same.contentType,
+      });
+    });
+    const { url } = await serve(app, t);
+    const res = await fetch(`${url}/orig/5`, { method: 'POST', body: 'caf\xe9', headers: { 'content-type': 'application/json' } });
+    assert.deepEqual(await res.json(), {
+      method: 'PUT', path: '/other', query: '1', type: 'text/x', charset: 'latin1', cookies: { c: '1' }, header: 'c=1',
+      id: '5', body: 'cafÃ©', origMethod: 'POST', origPath: '/orig/5', origType: 'application/json',
+    });
+  });
+
   it('keeps typed per-request state', async (t) => {
     const USER = new web.RequestKey<{ name: string }>('user');
     const app = new web.Application({

@@ -32,6 +32,8 @@ describe('Response', () => {
     assert.equal(await (await fetch(`${url}/dumps`)).text(), '[1]\n');
     const empty = parseRaw(await rawRequest(port, 'GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     assert.equal(empty.status, 204);
+    assert.equal(empty.headers['content-length'], undefined);
+    assert.equal(empty.headers['transfer-encoding'], undefined);
     assert.equal(empty.body, '');
   });
 
@@ -107,6 +109,26 @@ describe('Response', () => {
     assert.equal(fixed.headers['content-length'], '4');
     assert.equal(fixed.headers['transfer-encoding'], undefined);
     assert.equal(fixed.body, 'abcd');
+  });
+
+  it('sends chunked on request and falls back to close-delimited for HTTP/1.0', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/c', async (request) => {
+      const resp = new web.StreamResponse();
+      resp.enableChunkedEncoding();
+      assert.throws(() => { resp.contentLength = 3; }, /chunked/);
+      await resp.prepare(request);
+      await resp.write('abc');
+      await resp.writeEof();
+      return resp;
+    });
+    const { port } = await serve(app, t);
+    const v11 = parseRaw(await rawRequest(port, 'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    assert.equal(v11.headers['transfer-encoding'], 'chunked');
+    assert.equal(v11.body, '3\r\nabc\r\n0\r\n\r\n');
+    const v10 = parseRaw(await rawRequest(port, 'GET /c HTTP/1.0\r\n\r\n'));
+    assert.equal(v10.headers['transfer-encoding'], undefined);
+    assert.equal(v10.body, 'abc');
   });
 
   it('waits for drain when the client reads slowly (back-pressure)', async (t) => {

@@ -92,6 +92,25 @@ describe('AppRunner and sites', () => {
     release();
   });
 
+  it('closes upgraded connections left open when shutting down', async () => {
+    const app = new web.Application();
+    app.router.addGet('/up', (request) => {
+      request._hijacked = true;
+      request._upgrade!.socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n');
+      return new web.StreamResponse();
+    });
+    const served = await serve(app);
+    const sock = net.connect(served.port, '127.0.0.1');
+    sock.write('GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+    await once(sock, 'data');
+    const closed = once(sock, 'close');
+    const started = Date.now();
+    await served.runner.cleanup();
+    await closed;
+    // Without destroying it, shutdown would sit out the 1 s grace period and then wait forever.
+    assert.ok(Date.now() - started < 900, 'shutdown waited for the upgraded socket');
+  });
+
   it('serves on a unix socket with UnixSite', async (t) => {
     const app = new web.Application();
     app.router.addGet('/', (request) => new web.Response({ text: `unix ${request.remote ?? 'none'}` }));

@@ -23,6 +23,14 @@ export function typeChecks(app: web.Application): void {
   // @ts-expect-error `z` is not a parameter of /b/{y}
   table.get('/b/{y}')((req) => new web.Response({ text: req.matchInfo.z }));
 
+  // Handlers declared separately with the plain Request type are accepted too.
+  async function plainHandler(request: web.Request): Promise<web.Response> {
+    return new web.Response({ text: request.matchInfo['id'] ?? '' });
+  }
+  app.router.addGet('/plain/{id}', plainHandler);
+  const mw: web.Middleware = async (request, handler) => handler(request);
+  void new web.Application({ middlewares: [mw] });
+
   // A non-literal path gives a string record.
   const dynamicPath: string = '/x';
   app.router.addGet(dynamicPath, (req) => new web.Response({ text: req.matchInfo['anything'] ?? '' }));

@@ -4,6 +4,7 @@
  */
 import { METH_ANY, METH_DELETE, METH_GET, METH_HEAD, METH_PATCH, METH_POST, METH_PUT } from '../../common/hdrs.js';
 import type { Handler, HandlerFn, ResourceRoute } from './resources.js';
+import { viewHandler, type ViewClass } from '../view.js';
 import type { GetRouteOptions, UrlDispatcher } from './url-dispatcher.js';
 
 /** Options of a route definition: `name`, and `allowHead` for GET. */
@@ -64,6 +65,11 @@ export function del<P extends string>(path: P, handler: Handler<P>, options?: Ro
 /** A route definition answering every method. */
 export function any<P extends string>(path: P, handler: Handler<P>, options?: RouteDefOptions): RouteDef {
   return route(METH_ANY, path, handler, options);
+}
+
+/** A class-based view definition. */
+export function view<P extends string>(path: P, cls: ViewClass, options?: RouteDefOptions): RouteDef {
+  return new RouteDef(METH_ANY, path, viewHandler(cls), options);
 }
 
 type Register<P extends string> = <H extends Handler<P>>(handler: H) => H;

@@ -6,6 +6,7 @@
  * only with the wrong method collects the allowed methods for a 405.
  */
 import { METH_ANY, METH_DELETE, METH_GET, METH_HEAD, METH_PATCH, METH_POST, METH_PUT } from '../../common/hdrs.js';
+import { viewHandler, type ViewClass } from '../view.js';
 import {
   AbstractResource,
   DynamicResource,
@@ -165,6 +166,11 @@ export class UrlDispatcher {
   /** Adds a handler for every method. */
   addAny<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
     return this.addRoute(METH_ANY, path, handler, options);
+  }
+
+  /** Adds a class-based view answering every verb it defines (others get 405). */
+  addView<P extends string>(path: P, view: ViewClass, options?: RouteOptions): ResourceRoute {
+    return this.addRoute(METH_ANY, path, viewHandler(view) as Handler<P>, options);
   }
 
   /** The named resource, or undefined. */

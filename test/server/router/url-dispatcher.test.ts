@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UrlDispatcher, decodePathSafe } from '../../../src/server/router/url-dispatcher.js';
 import { Response } from '../../../src/server/response.js';
+import { DynamicResource } from '../../../src/server/router/resources.js';
 
 const h = (): Response => new Response({ text: 'x' });
 
@@ -97,21 +98,34 @@ describe('UrlDispatcher', () => {
     assert.throws(() => r.addGet('/c', h), /frozen/);
   });
 
-  it('resolves 1,000 routes fast', () => {
+  it('resolves among 1,000 routes by index, trying only the candidates of the first segment', (t) => {
     const r = new UrlDispatcher();
     for (let i = 0; i < 500; i++) r.addGet(`/api/v${i}/items`, h, { name: `plain${i}` });
     for (let i = 0; i < 500; i++) r.addGet(`/res${i}/{id}/sub/{sub}`, h, { name: `dyn${i}` });
     r.freeze();
+    let tried = 0;
+    const original = DynamicResource.prototype._match;
+    DynamicResource.prototype._match = function (this: DynamicResource, path: string) {
+      tried++;
+      return original.call(this, path);
+    };
+    t.after(() => {
+      DynamicResource.prototype._match = original;
+    });
     assert.equal(r.resolve('GET', '/api/v499/items').route?.name, 'plain499');
+    assert.equal(tried, 0, 'a plain path needs no regex');
     assert.equal(r.resolve('GET', '/res499/1/sub/2').route?.name, 'dyn499');
+    assert.equal(tried, 1, 'only the resource indexed under "res499" is tried');
+    assert.equal(r.resolve('GET', '/unknown/1').route, null);
+    assert.equal(tried, 1);
     const start = process.hrtime.bigint();
-    const n = 100_000;
+    const n = 50_000;
     for (let i = 0; i < n; i++) {
       r.resolve('GET', `/res${i % 500}/42/sub/x`);
       r.resolve('GET', `/api/v${i % 500}/items`);
     }
     const perOp = Number(process.hrtime.bigint() - start) / (2 * n);
-    // A linear scan of 1,000 regexes costs tens of microseconds per lookup; the index keeps it near one.
-    assert.ok(perOp < 5_000, `resolve took ${perOp.toFixed(0)} ns per lookup`);
+    // Generous, for loaded CI machines: a linear scan of 1,000 regexes is far slower.
+    assert.ok(perOp < 50_000, `resolve took ${perOp.toFixed(0)} ns per lookup`);
   });
 });
