@@ -11,7 +11,9 @@ export { AppKey, RequestKey, ResponseKey } from '../common/keys.js';
 // Routing
 export { UrlDispatcher } from './router/url-dispatcher.js';
 export type { RouteOptions, GetRouteOptions } from './router/url-dispatcher.js';
-export { AbstractResource, PlainResource, DynamicResource, ResourceRoute } from './router/resources.js';
+export { AbstractResource, PlainResource, DynamicResource, PrefixResource, ResourceRoute } from './router/resources.js';
+export { StaticResource } from './router/static-resource.js';
+export type { StaticOptions } from './router/static-resource.js';
 export type { Handler, HandlerFn, MatchResult, MaybePromise, ParamKeys, PathParams, UrlQuery } from './router/resources.js';
 export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any, view } from './router/route-def.js';
 export { View } from './view.js';
@@ -23,6 +25,8 @@ export { Request, BaseRequest } from './request.js';
 export type { UpgradeInfo } from './request.js';
 export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
 export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
+export { FileResponse, guessContentType } from './file-response.js';
+export type { FileResponseOptions } from './file-response.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';
 
 // Middlewares
