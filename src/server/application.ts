@@ -4,6 +4,7 @@
  * route, so a request does no composition work.
  */
 import type { AppKey } from '../common/keys.js';
+import { resolveCompression, type CompressionOptions, type ResolvedCompression } from './compression.js';
 import { HTTPMethodNotAllowed, HTTPNotFound } from './exceptions.js';
 import type { Middleware } from './middlewares.js';
 import type { Request } from './request.js';
@@ -133,6 +134,8 @@ export interface ApplicationOptions {
   /** Largest body `request.read()` accepts, in bytes (default 1 MiB); 0 disables the limit. */
   clientMaxSize?: number;
   logger?: Logger;
+  /** Compress responses (br, gzip, deflate from Accept-Encoding) unless small, encoded or incompressible. */
+  compression?: boolean | CompressionOptions;
 }
 
 /** Builds an exception without capturing a stack: for router 404/405s the stack says nothing. */
@@ -166,6 +169,8 @@ export class Application {
   readonly middlewares: readonly Middleware[];
   readonly clientMaxSize: number;
   readonly logger: Logger;
+  /** @internal Response compression for every response of this app, unless a response says otherwise. */
+  readonly _compression: ResolvedCompression | undefined;
   readonly onStartup = new Signal<[Application]>();
   readonly onShutdown = new Signal<[Application]>();
   readonly onCleanup = new Signal<[Application]>();
@@ -187,6 +192,8 @@ export class Application {
     for (const m of this.middlewares) if (typeof m !== 'function') throw new TypeError('middlewares must be functions (request, handler) => response');
     this.clientMaxSize = clientMaxSize;
     this.logger = logger;
+    const c = options.compression;
+    this._compression = c === undefined || c === false ? undefined : resolveCompression(c === true ? {} : c);
     this.router = new UrlDispatcher();
   }
 
