@@ -2,10 +2,14 @@
  * Server-side multipart reading (aiohttp multipart.py `MultipartReader`, `BodyPartReader`, and the
  * multipart half of web_request.py `post()`), on @fastify/busboy's Dicer parser.
  *
- * Flow: the body is pulled chunk by chunk and written to Dicer; Dicer emits one stream per part.
- * Pulling stops while Dicer's write buffer is full (a part stream is full and nobody reads it) or
- * while more than one finished part waits for `next()`, so a slow consumer holds the source back
- * instead of growing memory. Parts are handed out in order; `next()` drains the previous part.
+ * Flow: the body is pulled chunk by chunk and written to Dicer; Dicer emits one stream per part,
+ * whose data we move into the part's own chunk list right after each write (synchronously: a
+ * source that is an async generator never lets nextTick-driven 'data' events run). Pulling stops while the parts hold
+ * more than BUFFER_HIGH_WATER unread bytes or more than one finished part waits for `next()`, so a
+ * slow consumer holds the source back instead of growing memory. Dicer's own pausing is switched
+ * off (huge partHwm): it resumes only through the paused part's `_read`, which never comes once
+ * that part has ended, so a part ending in the chunk where the next part's headers are cut off
+ * deadlocked. Parts are handed out in order; `next()` drains the previous part.
  */
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -124,6 +128,7 @@ function boundaryOf(contentType: string | undefined): { mimetype: string; bounda
 }
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** Dicer decodes header bytes as latin1; browsers and curl send raw UTF-8 file names, so re-decode when valid. */
 function headerToUnicode(value: string): string {
@@ -150,6 +155,9 @@ function isReadable(body: unknown): body is Readable {
 
 const noop = (): void => undefined;
 
+/** Unread part bytes above which the source is no longer pulled (plus at most one source chunk). */
+const BUFFER_HIGH_WATER = 256 * 1024;
+
 /**
  * Streaming reader of a multipart body, as aiohttp's `MultipartReader`.
  *
@@ -174,7 +182,8 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
   #current: BodyPartReader | undefined = undefined;
   #parserDone = false;
   #sourceDone = false;
-  #needDrain = false;
+  #buffered = 0;
+  #live: Array<[Readable, BodyPartReader]> = [];
   #signal: { promise: Promise<void>; resolve: () => void } | undefined = undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #total = 0;
@@ -271,6 +280,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
       boundary: this.boundary,
       maxHeaderPairs: limits.maxHeaderCount + 1,
       maxHeaderSize: limits.maxHeaderSize + 3,
+      partHwm: Number.MAX_SAFE_INTEGER,
     } as ConstructorParameters<typeof Dicer>[0]);
     this.#dicer = dicer;
     dicer.on('part', (stream: Readable) => {
@@ -280,10 +290,6 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     });
     dicer.on('finish', () => {
       this.#parserDone = true;
-      this.#wake();
-    });
-    dicer.on('drain', () => {
-      this.#needDrain = false;
       this.#wake();
     });
     dicer.on('error', (err: Error) => {
@@ -306,7 +312,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     const max = this._limits.maxTotalSize;
     try {
       for (;;) {
-        while (!this.#error && (this.#needDrain || this.#queue.length > 1)) await this.#changed();
+        while (!this.#error && (this.#buffered >= BUFFER_HIGH_WATER || this.#queue.length > 1)) await this.#changed();
         if (this.#error) return;
         let r: IteratorResult<unknown>;
         try {
@@ -323,7 +329,9 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
           this._fail(new BodyTooLargeError(max));
           return;
         }
-        if (!dicer.write(chunk)) this.#needDrain = true;
+        // Dicer never pauses (see above), so each write is parsed synchronously.
+        dicer.write(chunk);
+        this.#drainLive();
       }
       this.#sourceDone = true;
       dicer.end();
@@ -367,11 +375,17 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
       this._fail(new PartHeadersTooLargeError('maxHeaderSize', limits.maxHeaderSize));
       return;
     }
-    const part = new BodyPartReader(this, stream, headers);
+    const part = new BodyPartReader(this, headers);
     if (part.filename === undefined && ++this.#fields > limits.maxFields) {
       this._fail(new TooManyFieldsError(limits.maxFields));
       return;
     }
+    const entry: [Readable, BodyPartReader] = [stream, part];
+    this.#live.push(entry);
+    stream.once('end', () => {
+      this.#live.splice(this.#live.indexOf(entry), 1);
+      part._end();
+    });
     this.#queue.push(part);
     this.#wake();
   }
@@ -391,11 +405,19 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     this.#wake();
   }
 
-  /** @internal The reader's error, or a typed one for a part stream failure. */
-  _errorFor(err: unknown): MultipartError {
-    if (this.#error) return this.#error;
-    if (err instanceof MultipartError) return err;
-    return new MalformedMultipartError('multipart part ended before its boundary', 'ERR_MULTIPART_TRUNCATED', { cause: err });
+  /** Moves what Dicer pushed into the open part streams over to their readers. */
+  #drainLive(): void {
+    const live = this.#live;
+    for (let i = 0; i < live.length; i++) {
+      const [stream, part] = live[i]!;
+      for (let c = stream.read() as Buffer | null; c !== null; c = stream.read() as Buffer | null) part._push(c);
+    }
+  }
+
+  /** @internal Part bytes buffered (+) or handed to the application (-). */
+  _account(delta: number): void {
+    this.#buffered += delta;
+    if (delta < 0 && this.#buffered < BUFFER_HIGH_WATER) this.#wake();
   }
 }
 
@@ -411,23 +433,25 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
   /** The part's Content-Type; RFC 7578 §4.4 default `text/plain`, `application/octet-stream` for files. */
   readonly contentType: string;
   #reader: MultipartReader;
-  #stream: Readable;
-  #it: AsyncIterator<Buffer>;
+  #chunks: Buffer[] = [];
+  #head = 0;
   #pending: Buffer | undefined = undefined;
+  #received = 0;
   #bytes = 0;
+  #ended = false;
   #eof = false;
+  #error: MultipartError | undefined = undefined;
+  #waiter: (() => void) | undefined = undefined;
   #limit: number;
 
   /** @internal Built by MultipartReader. */
-  constructor(reader: MultipartReader, stream: Readable, headers: CIMultiDict<string>) {
+  constructor(reader: MultipartReader, headers: CIMultiDict<string>) {
     this.headers = headers;
     this.contentDisposition = parseContentDisposition(headers.get('content-disposition'));
     this.name = this.contentDisposition.name;
     this.filename = this.contentDisposition.filename;
     this.contentType = headers.get('content-type') ?? (this.filename === undefined ? 'text/plain' : 'application/octet-stream');
     this.#reader = reader;
-    this.#stream = stream;
-    this.#it = stream.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
     this.#limit = this.filename === undefined ? reader._limits.maxFieldSize : reader._limits.maxFileSize;
   }
 
@@ -441,32 +465,65 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
     return this.#eof && this.#pending === undefined;
   }
 
+  /** Content bytes received from the body so far, read or not. */
+  get bytesReceived(): number {
+    return this.#received;
+  }
+
   async #nextChunk(): Promise<Buffer | null> {
     const pending = this.#pending;
     if (pending) {
       this.#pending = undefined;
       return pending;
     }
-    if (this.#eof) return null;
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await this.#it.next();
-    } catch (err) {
-      throw this.#reader._errorFor(err);
+    for (;;) {
+      if (this.#error) throw this.#error;
+      if (this.#head < this.#chunks.length) {
+        const chunk = this.#chunks[this.#head]!;
+        this.#chunks[this.#head++] = EMPTY_BUFFER;
+        if (this.#head === this.#chunks.length) {
+          this.#chunks = [];
+          this.#head = 0;
+        }
+        this.#bytes += chunk.length;
+        this.#reader._account(-chunk.length);
+        return chunk;
+      }
+      if (this.#ended) {
+        this.#eof = true;
+        return null;
+      }
+      await new Promise<void>((resolve) => { this.#waiter = resolve; });
     }
-    if (r.done) {
-      this.#eof = true;
-      return null;
+  }
+
+  #notify(): void {
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = undefined;
+      w();
     }
-    this.#bytes += r.value.length;
-    if (this.#bytes > this.#limit) {
-      const err = this.filename === undefined
+  }
+
+  /** @internal Dicer delivered content; limits are checked here, before anyone reads it. */
+  _push(chunk: Buffer): void {
+    if (this.#error || chunk.length === 0) return;
+    this.#received += chunk.length;
+    if (this.#received > this.#limit) {
+      this.#reader._fail(this.filename === undefined
         ? new FieldTooLargeError(this.name, this.#limit)
-        : new FileTooLargeError(this.name, this.#limit);
-      this.#reader._fail(err);
-      throw err;
+        : new FileTooLargeError(this.name, this.#limit));
+      return;
     }
-    return r.value;
+    this.#chunks.push(chunk);
+    this.#reader._account(chunk.length);
+    this.#notify();
+  }
+
+  /** @internal The part's closing boundary was read. */
+  _end(): void {
+    this.#ended = true;
+    this.#notify();
   }
 
   /** Up to `size` bytes of content; an empty Buffer at the end (aiohttp's `read_chunk`). */
@@ -479,6 +536,26 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
     return chunk.subarray(0, size);
   }
 
+  /** The next line including its `\n`; an empty Buffer at the end (aiohttp's `readline`). */
+  async readline(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for (let c = await this.#nextChunk(); c !== null; c = await this.#nextChunk()) {
+      const nl = c.indexOf(0x0a);
+      if (nl !== -1) {
+        if (nl + 1 < c.length) this.#pending = c.subarray(nl + 1);
+        chunks.push(c.subarray(0, nl + 1));
+        break;
+      }
+      chunks.push(c);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  /** The charset parameter of the part's Content-Type, else `fallback` (aiohttp's `get_charset`). */
+  getCharset(fallback = 'utf-8'): string {
+    return parseContentType(this.contentType).params['charset'] ?? fallback;
+  }
+
   /** The whole remaining content, bounded by maxFieldSize or maxFileSize. */
   async read(): Promise<Buffer> {
     const chunks: Buffer[] = [];
@@ -488,7 +565,7 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
 
   /** The content decoded with `encoding`, else the part's charset, else UTF-8. */
   async text(encoding?: string): Promise<string> {
-    const charset = encoding ?? parseContentType(this.contentType).params['charset'] ?? 'utf-8';
+    const charset = encoding ?? this.getCharset();
     let decoder;
     try {
       decoder = new TextDecoder(charset);
@@ -532,9 +609,17 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
     for (let c = await this.#nextChunk(); c !== null; c = await this.#nextChunk()) yield c;
   }
 
-  /** @internal */
+  /** @internal The reader failed: unread content is dropped and every read throws `error`. */
   _abort(error: MultipartError): void {
-    this.#stream.destroy(error);
+    if (this.#error) return;
+    this.#error = error;
+    let dropped = 0;
+    for (let i = this.#head; i < this.#chunks.length; i++) dropped += this.#chunks[i]!.length;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#pending = undefined;
+    this.#reader._account(-dropped);
+    this.#notify();
   }
 }
 
