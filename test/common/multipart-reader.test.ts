@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CIMultiDict } from '../../src/common/multidict.js';
 import {
   BodyPartReader, DEFAULT_MULTIPART_LIMITS, MultipartForm, MultipartReader, parseContentDisposition,
@@ -295,7 +297,7 @@ describe('MultipartReader', () => {
     ['a body with another boundary', Buffer.from('--other\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n--other--\r\n'), /no part delimited/],
     ['no final boundary', Buffer.concat([part(['Content-Disposition: form-data; name="a"'], 'x')]), /before the final boundary/],
     ['a body cut inside a part', part(['Content-Disposition: form-data; name="a"'], 'xyz').subarray(0, -4), /before the final boundary/],
-    ['a body cut inside part headers', Buffer.from(`--${B}\r\nContent-Disposition: form-da`), /before the final boundary|no part delimited/],
+    ['a body cut inside part headers', Buffer.from(`--${B}\r\nContent-Disposition: form-da`), /before the final boundary/],
   ];
   for (const [label, buf, reason] of malformed) {
     it(`fails with 400 ERR_MULTIPART_TRUNCATED on ${label}`, async () => {
@@ -566,7 +568,16 @@ describe('MultipartReader back-pressure', () => {
           }
         },
       });
-      const before = process.memoryUsage().arrayBuffers;
+      // A full GC before each sample, so the numbers are live memory, not garbage awaiting collection.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      gc();
+      const live = (): number => {
+        gc();
+        const m = process.memoryUsage();
+        return m.arrayBuffers + m.heapUsed;
+      };
+      const before = live();
       let peak = before;
       const reader = new MultipartReader(CT, kind === 'Node Readable' ? readable : generator(), { maxTotalSize: total + 1024 });
       const p = (await reader.next())!;
@@ -575,12 +586,14 @@ describe('MultipartReader back-pressure', () => {
         consumed += c.length;
         // A slow consumer: a macrotask per chunk.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (++n % 16 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+        if (++n % 50 === 0) peak = Math.max(peak, live());
       }
       assert.equal(consumed, total);
       assert.equal(await reader.next(), null);
       assert.ok(maxAhead < 1024 * 1024, `the source ran ${maxAhead} bytes ahead of the consumer`);
-      assert.ok(peak - before < 24 * 1024 * 1024, `arrayBuffers grew by ${peak - before}`);
+      // maxAhead is the exact measure; memory is a coarse one (V8 frees ArrayBuffer backing stores
+      // lazily even after gc()), so the bound only has to sit well below the 50 MiB a leak would show.
+      assert.ok(peak - before < 32 * 1024 * 1024, `heap + arrayBuffers grew by ${peak - before}`);
     });
   }
 

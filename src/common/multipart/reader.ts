@@ -189,6 +189,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
   #total = 0;
   #parts = 0;
   #fields = 0;
+  #sawDelimiter = false;
 
   constructor(headers: MultipartHeadersInit, body: MultipartBody, limits?: MultipartLimits) {
     const { mimetype, boundary } = boundaryOf(headerValue(headers, 'content-type'));
@@ -284,6 +285,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     } as ConstructorParameters<typeof Dicer>[0]);
     this.#dicer = dicer;
     dicer.on('part', (stream: Readable) => {
+      this.#sawDelimiter = true;
       // Dicer emits 'error' on a part the body cut short, also one whose headers never ended.
       stream.on('error', noop);
       stream.once('header', (raw: Record<string, string[]>) => this.#onHeader(stream, raw));
@@ -294,7 +296,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     });
     dicer.on('error', (err: Error) => {
       if (this.#error) return;
-      this._fail(this.#parts === 0 && !this.#parserDone
+      this._fail(!this.#sawDelimiter
         ? new MalformedMultipartError(
           `multipart body has no part delimited by "--${this.boundary}" (empty, truncated or not multipart)`,
           'ERR_MULTIPART_TRUNCATED', { cause: err })
@@ -441,7 +443,7 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
   #ended = false;
   #eof = false;
   #error: MultipartError | undefined = undefined;
-  #waiter: (() => void) | undefined = undefined;
+  #waiters: Array<() => void> = [];
   #limit: number;
 
   /** @internal Built by MultipartReader. */
@@ -493,16 +495,15 @@ export class BodyPartReader implements AsyncIterable<Buffer> {
         this.#eof = true;
         return null;
       }
-      await new Promise<void>((resolve) => { this.#waiter = resolve; });
+      await new Promise<void>((resolve) => { this.#waiters.push(resolve); });
     }
   }
 
   #notify(): void {
-    const w = this.#waiter;
-    if (w) {
-      this.#waiter = undefined;
-      w();
-    }
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
   }
 
   /** @internal Dicer delivered content; limits are checked here, before anyone reads it. */
