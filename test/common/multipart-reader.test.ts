@@ -412,6 +412,12 @@ describe('MultipartReader limits', () => {
     }
     const huge = body(part([cd, header(100_000)], 'x'));
     await expectError(() => readAll(CT, Readable.from([huge]), { maxTotalSize: Infinity }), PartHeadersTooLargeError, 'ERR_MULTIPART_HEADER_TOO_LARGE', 400);
+    // Many lines with long names, so a cut anywhere may fall inside a name.
+    for (const nameLen of [97, 250, 1000]) {
+      const lines = [cd, ...Array.from({ length: 30 }, (_, i) => `X-${String(i).padStart(2, '0')}${'n'.repeat(nameLen)}: v`)];
+      await expectError(() => readAll(CT, Readable.from([body(part(lines, 'x'))]), { maxTotalSize: Infinity, maxHeaderSize: 2048 }),
+        PartHeadersTooLargeError, 'ERR_MULTIPART_HEADER_TOO_LARGE', 400);
+    }
   });
 
   it('maxHeaderCount: 400 ERR_MULTIPART_TOO_MANY_HEADERS', async () => {

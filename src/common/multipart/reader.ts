@@ -275,12 +275,14 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     if (this.#started) return;
     this.#started = true;
     const limits = this._limits;
-    // Dicer keeps at most maxHeaderSize bytes of a header block (counting the CRLF after the
-    // boundary); one byte of slack beyond ours lets #onHeader see that the block was cut.
+    // Dicer silently cuts a header block at its maxHeaderSize and never says so. With twice our
+    // limit (plus slack) any block over our limit is still parsed whole, or cut so late that what
+    // was parsed already exceeds it; only one colon-less line longer than the limit goes unnoticed
+    // (Dicer drops such a line, and the block stays bounded either way).
     const dicer = new Dicer({
       boundary: this.boundary,
       maxHeaderPairs: limits.maxHeaderCount + 1,
-      maxHeaderSize: limits.maxHeaderSize + 3,
+      maxHeaderSize: limits.maxHeaderSize * 2 + 1024,
       partHwm: Number.MAX_SAFE_INTEGER,
     } as ConstructorParameters<typeof Dicer>[0]);
     this.#dicer = dicer;
