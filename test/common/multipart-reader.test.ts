@@ -333,6 +333,61 @@ describe('MultipartReader', () => {
   });
 });
 
+describe('MultipartReader on random bodies', () => {
+  // A seeded PRNG (mulberry32) so a failure names a reproducible seed; no fast-check dependency.
+  function rng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  // Pieces that look like the delimiter without being it, to land partial matches on chunk edges.
+  const tricky = ['\r\n', '--', `\r\n--${B.slice(0, 5)}`, `--${B}`, `\r\n-${B}`, `\r\n--${B.slice(0, -1)}x`, '\r\n\r\n'];
+
+  it('reads back every part of 150 random bodies cut into random chunks', async () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const rand = rng(seed);
+      const int = (n: number) => Math.floor(rand() * n);
+      const expected: Array<{ name: string; filename: string | undefined; data: Buffer }> = [];
+      const parts: Buffer[] = [];
+      for (let i = 0, n = int(6); i < n; i++) {
+        const pieces: Buffer[] = [];
+        const size = [0, 1, 10, 1000, 40_000, 150_000][int(6)]!;
+        let len = 0;
+        while (len < size) {
+          const piece = rand() < 0.3 ? Buffer.from(tricky[int(tricky.length)]!) : Buffer.from(Array.from({ length: 1 + int(64) }, () => int(256)));
+          pieces.push(piece);
+          len += piece.length;
+        }
+        // A real writer picks a boundary absent from the content: break any whole delimiter.
+        const data = Buffer.from(Buffer.concat(pieces).toString('latin1').split(`--${B}`).join(`-+${B}`), 'latin1');
+        const filename = rand() < 0.5 ? `f${i}-é.bin` : undefined;
+        expected.push({ name: `field${i}`, filename, data });
+        const cd = `Content-Disposition: form-data; name="field${i}"${filename ? `; filename="${Buffer.from(filename).toString('latin1')}"` : ''}`;
+        parts.push(part([cd], data));
+      }
+      const buf = Buffer.concat([rand() < 0.3 ? Buffer.from('preamble\r\n') : Buffer.alloc(0), body(...parts)]);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < buf.length;) {
+        const n = 1 + int(rand() < 0.5 ? 16 : 100_000);
+        chunks.push(buf.subarray(i, i + n));
+        i += n;
+      }
+      const got = await readAll(CT, Readable.from(chunks), { maxTotalSize: Infinity, maxFieldSize: Infinity });
+      assert.equal(got.length, expected.length, `seed ${seed}`);
+      for (let i = 0; i < got.length; i++) {
+        assert.equal(got[i]!.name, expected[i]!.name, `seed ${seed}`);
+        assert.equal(got[i]!.filename, expected[i]!.filename, `seed ${seed}`);
+        assert.ok(got[i]!.data.equals(expected[i]!.data), `seed ${seed} part ${i}`);
+      }
+    }
+  });
+});
+
 describe('MultipartReader limits', () => {
   const many = (n: number, file = false) => body(...Array.from({ length: n }, (_, i) =>
     part([`Content-Disposition: form-data; name="f${i}"${file ? `; filename="f${i}.txt"` : ''}`], `v${i}`)));
