@@ -323,6 +323,15 @@ describe('MultipartReader', () => {
     await expectError(() => readAll(CT, Readable.from([buf])), MalformedMultipartError, 'ERR_MULTIPART_INVALID_HEADER', 400);
   });
 
+  it('refuses a part that repeats Content-Disposition or Content-Type', async () => {
+    for (const headers of [
+      ['Content-Disposition: form-data; name="a"', 'Content-Disposition: form-data; name="b"'],
+      ['Content-Disposition: form-data; name="a"', 'Content-Type: text/plain', 'content-type: application/json'],
+    ]) {
+      await expectError(() => readAll(CT, Readable.from([body(part(headers, 'x'))])), MalformedMultipartError, 'ERR_MULTIPART_INVALID_HEADER', 400);
+    }
+  });
+
   it('never exposes a part header value with a bare CR or LF', async () => {
     const buf = body(part(['Content-Disposition: form-data; name="a"\nX-Injected: 1', 'X-Other: ok\rX-Evil: 1'], 'x'));
     const reader = new MultipartReader(CT, Readable.from([buf]));

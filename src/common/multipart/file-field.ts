@@ -114,26 +114,32 @@ export async function spoolFileField(
   const hash = options.hashFiles ? createHash('sha256') : undefined;
   let chunks: Buffer[] = [];
   let size = 0;
+  // Bytes not yet written to the temp file; small network chunks are batched into one write.
+  let unwritten = 0;
   let fh: FileHandle | undefined;
   let path: string | undefined;
   try {
     for await (const chunk of source) {
       size += chunk.length;
+      unwritten += chunk.length;
       hash?.update(chunk);
-      if (fh) {
-        await writeAll(fh, chunk);
-        continue;
-      }
       chunks.push(chunk);
-      if (size > options.spoolThreshold) {
+      if (!fh && size > options.spoolThreshold) {
         path = join(options.tmpDir ?? tmpdir(), `aiohttp-ts-upload-${randomBytes(12).toString('hex')}`);
         fh = await open(path, 'wx', 0o600);
         options.onTempFile?.(path);
-        await writeAll(fh, Buffer.concat(chunks));
+      }
+      if (fh && unwritten >= WRITE_BATCH) {
+        await writeAll(fh, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
         chunks = [];
+        unwritten = 0;
       }
     }
-    if (fh) await fh.close();
+    if (fh) {
+      if (unwritten > 0) await writeAll(fh, Buffer.concat(chunks));
+      chunks = [];
+      await fh.close();
+    }
   } catch (err) {
     if (fh) await fh.close().catch(() => undefined);
     if (path) await rm(path, { force: true });
@@ -146,6 +152,8 @@ export async function spoolFileField(
     file: path ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
   });
 }
+
+const WRITE_BATCH = 64 * 1024;
 
 async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
   let off = 0;

@@ -371,6 +371,12 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
         headers.add(name, headerToUnicode(v));
       }
     }
+    // Two Content-Disposition or Content-Type lines would let two parsers read two different
+    // fields out of one part (RFC 7578 §4.2 allows exactly one disposition).
+    if ((raw['content-disposition']?.length ?? 0) > 1 || (raw['content-type']?.length ?? 0) > 1) {
+      this._fail(new MalformedMultipartError('multipart part repeats its Content-Disposition or Content-Type header', 'ERR_MULTIPART_INVALID_HEADER'));
+      return;
+    }
     if (count > limits.maxHeaderCount) {
       this._fail(new PartHeadersTooLargeError('maxHeaderCount', limits.maxHeaderCount));
       return;
