@@ -11,7 +11,11 @@ import { parseContentType, type ParsedContentType } from '../common/content-type
 import { parseCookieHeader } from '../common/cookies/set-cookie.js';
 import type { RequestKey } from '../common/keys.js';
 import type { Application } from './application.js';
-import { HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
+import { FileField } from '../common/multipart/file-field.js';
+import { MultipartError } from '../common/multipart/errors.js';
+import { MultipartReader, readMultipartForm, type MultipartLimits, type ReadMultipartFormOptions } from '../common/multipart/reader.js';
+import { decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
+import { HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import type { MatchResult, ResourceRoute } from './router/resources.js';
 import { decodePath, decodePathSafe } from './router/url-dispatcher.js';
 
@@ -32,6 +36,25 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
   } catch {
     return new TextDecoder().decode(bytes);
   }
+}
+
+/** Maps a failure while reading a body to the HTTP exception the client should see. */
+function bodyError(err: unknown, max: number, size: number): unknown {
+  if (err instanceof HTTPException) return err;
+  // The multipart reader wraps errors of its source (a capped decoder) as its own.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+  }
+  if (err instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+  if (err instanceof MultipartError) {
+    if (err.status === 413) return new HTTPRequestEntityTooLarge(max, size, { text: err.message });
+    if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
+    return new HTTPBadRequest({ text: err.message });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
+  if (typeof code === 'string' && code.startsWith('ERR__')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
+  return err;
 }
 
 /**
@@ -63,7 +86,8 @@ export class Request<Params = Record<string, string>> {
   #cookies: Readonly<Record<string, string>> | undefined;
   #contentType: ParsedContentType | undefined;
   #body: Promise<Buffer> | undefined;
-  #post: Promise<MultiDictProxy<string>> | undefined;
+  #post: Promise<MultiDictProxy<string | FileField>> | undefined;
+  #content: Readable | undefined;
   #abort: AbortController | undefined;
   #state: Map<RequestKey<unknown>, unknown> | undefined;
   /** Method and headers replaced by `clone()`; undefined on requests from the wire. */
@@ -95,6 +119,7 @@ export class Request<Params = Record<string, string>> {
     this.#contentType = undefined;
     this.#body = undefined;
     this.#post = undefined;
+    this.#content = undefined;
     this.#abort = undefined;
     this.#state = undefined;
     this.#override = undefined;
@@ -281,9 +306,20 @@ export class Request<Params = Record<string, string>> {
     return this.canReadBody;
   }
 
-  /** The body as a stream, for streaming reads; `clientMaxSize` does not apply to it. */
+  /**
+   * The body as a stream, for streaming reads, decoded when it has a Content-Encoding;
+   * `clientMaxSize` does not apply to it.
+   */
   get content(): Readable {
-    return this.#message;
+    return (this.#content ??= this.#decoded(0));
+  }
+
+  /** The body stream, decoded per Content-Encoding with a cap of `limit` decoded bytes (0: none). */
+  #decoded(limit: number): Readable {
+    const ce = this.#header('content-encoding');
+    if (ce === undefined || /^\s*identity\s*$/i.test(ce) || ce.trim() === '') return this.#message;
+    if (!isDecodable(ce)) throw new HTTPUnsupportedMediaType({ text: `Unsupported Content-Encoding ${JSON.stringify(ce)}: use gzip, deflate or br` });
+    return decodeBody(this.#message, ce, limit);
   }
 
   /** Aborts when the client goes away before the response is finished. */
@@ -313,14 +349,19 @@ export class Request<Params = Record<string, string>> {
     const declared = cl === undefined ? undefined : Number(cl);
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     const msg = this.#message;
-    if (msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
+    const source = this.#decoded(max);
+    if (source === msg && msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
     const chunks: Buffer[] = [];
     let size = 0;
-    // Not destroying the message on a 413 lets the response reach the client before the close.
-    for await (const chunk of msg.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
-      chunks.push(chunk);
+    try {
+      // Not destroying the message on a 413 lets the response reach the client before the close.
+      for await (const chunk of source.iterator({ destroyOnReturn: source !== msg }) as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw bodyError(err, max, size);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
@@ -341,23 +382,55 @@ export class Request<Params = Record<string, string>> {
   }
 
   /**
-   * Form fields of an `application/x-www-form-urlencoded` body, in order; an empty proxy for other
-   * methods or media types. multipart/form-data is not supported yet (415).
+   * A streaming reader of a multipart body (aiohttp's `request.multipart()`): parts one at a time,
+   * each readable as bytes, text, JSON or a stream. Limits default to the reader's, with no total
+   * cap; pass `maxTotalSize` to set one.
    */
-  post(): Promise<MultiDictProxy<string>> {
-    return (this.#post ??= this.#readPost());
+  multipart(limits: MultipartLimits = {}): MultipartReader {
+    try {
+      return new MultipartReader(this.#message.headers, this.#decoded(0), { maxTotalSize: Infinity, ...limits });
+    } catch (err) {
+      throw bodyError(err, 0, 0);
+    }
   }
 
-  async #readPost(): Promise<MultiDictProxy<string>> {
-    const md = new MultiDict<string>();
+  /**
+   * Form fields of an `application/x-www-form-urlencoded` or `multipart/form-data` body, in order;
+   * files are FileFields (in memory, or spooled to a temp file removed when the response is done).
+   * The whole body is held to the app's `clientMaxSize` (413); a malformed body is a 400. An empty
+   * proxy for other methods or media types.
+   */
+  post(options?: ReadMultipartFormOptions): Promise<MultiDictProxy<string | FileField>> {
+    return (this.#post ??= this.#readPost(options));
+  }
+
+  async #readPost(options: ReadMultipartFormOptions | undefined): Promise<MultiDictProxy<string | FileField>> {
+    const md = new MultiDict<string | FileField>();
     if (!FORM_METHODS.has(this.method)) return new MultiDictProxy(md);
     const type = this.#ct().mimetype;
-    if (type === 'multipart/form-data') {
-      throw new HTTPUnsupportedMediaType({ text: 'multipart/form-data is not supported by request.post() yet' });
-    }
+    if (type === 'multipart/form-data') return new MultiDictProxy(await this.#readMultipartForm(options));
     if (type !== '' && type !== 'application/x-www-form-urlencoded') return new MultiDictProxy(md);
     for (const [k, v] of new URLSearchParams(await this.text())) md.add(k, v);
     return new MultiDictProxy(md);
+  }
+
+  async #readMultipartForm(options: ReadMultipartFormOptions | undefined): Promise<MultiDict<string | FileField>> {
+    const max = this.app.clientMaxSize;
+    const declared = this.contentLength;
+    if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
+    const limit = max > 0 ? max : Infinity;
+    let form;
+    try {
+      form = await readMultipartForm(this.#message.headers, this.#decoded(max), { maxTotalSize: limit, maxFieldSize: Math.min(limit, 1024 * 1024), ...options });
+    } catch (err) {
+      throw bodyError(err, max, NaN);
+    }
+    if (form.files.length !== 0) {
+      const res = this._hasRes ? this._res : this._upgrade?.socket;
+      if (res === undefined || res.destroyed) void form.cleanup();
+      else res.once('close', () => void form.cleanup());
+    }
+    return form;
   }
 
   /** Stores per-request state under a typed key. */
