@@ -26,6 +26,8 @@ export type { UpgradeInfo } from './request.js';
 export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
 export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
 export { FileResponse, guessContentType } from './file-response.js';
+export { EventSourceResponse, sse } from './sse.js';
+export type { EventSourceResponseOptions, ServerSentEvent } from './sse.js';
 export { chooseEncoding, isCompressible, DecompressionLimitError } from './compression.js';
 export type { CompressionOptions, ContentCoding } from './compression.js';
 export type { FileResponseOptions } from './file-response.js';
