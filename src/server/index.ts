@@ -13,6 +13,7 @@ export { UrlDispatcher } from './router/url-dispatcher.js';
 export type { RouteOptions, GetRouteOptions } from './router/url-dispatcher.js';
 export { AbstractResource, PlainResource, DynamicResource, PrefixResource, ResourceRoute } from './router/resources.js';
 export { StaticResource } from './router/static-resource.js';
+export { PrefixedSubAppResource, MatchedSubAppResource } from './router/subapp-resource.js';
 export type { StaticOptions } from './router/static-resource.js';
 export type { Handler, HandlerFn, MatchResult, MaybePromise, ParamKeys, PathParams, UrlQuery } from './router/resources.js';
 export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any, view } from './router/route-def.js';
@@ -22,7 +23,7 @@ export type { RouteDefOptions } from './router/route-def.js';
 
 // Requests and responses
 export { Request, BaseRequest } from './request.js';
-export type { UpgradeInfo } from './request.js';
+export type { UpgradeInfo, RequestCloneOptions } from './request.js';
 export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
 export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
 export { FileResponse, guessContentType } from './file-response.js';
@@ -35,6 +36,8 @@ export type { CookieOptions } from '../common/cookies/set-cookie.js';
 
 // Middlewares
 export { normalizePathMiddleware } from './middlewares.js';
+export { forwardedMiddleware, parseForwarded } from './forwarded.js';
+export type { ForwardedOptions } from './forwarded.js';
 export type { Middleware, NormalizePathOptions } from './middlewares.js';
 
 // HTTP exceptions

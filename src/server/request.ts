@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { CIMultiDict, MultiDict, MultiDictProxy, type MultiDictInit } from '../common/multidict.js';
 import { parseContentType, type ParsedContentType } from '../common/content-type.js';
 import { parseCookieHeader } from '../common/cookies/set-cookie.js';
-import type { RequestKey } from '../common/keys.js';
+import type { AppKey, RequestKey } from '../common/keys.js';
 import type { Application } from './application.js';
 import { FileField } from '../common/multipart/file-field.js';
 import { MultipartError } from '../common/multipart/errors.js';
@@ -36,6 +36,27 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
   } catch {
     return new TextDecoder().decode(bytes);
   }
+}
+
+/** Options of `request.clone()`. */
+export interface RequestCloneOptions {
+  method?: string;
+  relUrl?: string | URL;
+  headers?: MultiDictInit<string>;
+  /** The scheme the client used (behind a TLS-terminating proxy). */
+  scheme?: 'http' | 'https';
+  /** The Host the client asked for. */
+  host?: string;
+  /** The client's address. */
+  remote?: string;
+}
+
+interface CloneOverride {
+  method: string | undefined;
+  headers: CIMultiDict<string> | undefined;
+  scheme: 'http' | 'https' | undefined;
+  host: string | undefined;
+  remote: string | undefined;
 }
 
 /** Maps a failure while reading a body to the HTTP exception the client should see. */
@@ -65,8 +86,9 @@ function bodyError(err: unknown, max: number, size: number): unknown {
 export class Request<Params = Record<string, string>> {
   readonly #message: IncomingMessage;
   #res: ServerResponse | (() => ServerResponse);
-  /** The application handling this request. */
-  readonly app: Application;
+  #app: Application;
+  /** Outer applications, outermost first, when a sub-application handles the request. */
+  #outer: Application[] | undefined;
   /** @internal The raw path (no query), as sent. */
   readonly _rawPath: string;
   /** @internal The query string without `?`. */
@@ -75,6 +97,8 @@ export class Request<Params = Record<string, string>> {
   _match: MatchResult | undefined;
   /** @internal Set for an HTTP Upgrade request: the socket a WebSocketResponse can take over. */
   readonly _upgrade: UpgradeInfo | undefined;
+  /** @internal The path the current application routes on (the sub-application's, prefix cut off). */
+  _routePath: string;
   /** @internal Request start, from performance.now(), when an access log is on. */
   _startTime: number;
   /** @internal Set by a response that took the socket over (WebSocketResponse); the protocol then writes nothing. */
@@ -90,8 +114,8 @@ export class Request<Params = Record<string, string>> {
   #content: Readable | undefined;
   #abort: AbortController | undefined;
   #state: Map<RequestKey<unknown>, unknown> | undefined;
-  /** Method and headers replaced by `clone()`; undefined on requests from the wire. */
-  #override: { method: string | undefined; headers: CIMultiDict<string> | undefined } | undefined;
+  /** What `clone()` replaced; undefined on requests from the wire. */
+  #override: CloneOverride | undefined;
 
   /** @internal Built by the server protocol; users get requests, they do not make them. */
   constructor(
@@ -104,11 +128,13 @@ export class Request<Params = Record<string, string>> {
   ) {
     this.#message = message;
     this.#res = res;
-    this.app = app;
+    this.#app = app;
+    this.#outer = undefined;
     this._rawPath = rawPath;
     this._queryString = queryString;
     this._match = undefined;
     this._upgrade = upgrade;
+    this._routePath = '';
     this._startTime = 0;
     this._hijacked = false;
     this.#path = undefined;
@@ -125,6 +151,39 @@ export class Request<Params = Record<string, string>> {
     this.#override = undefined;
   }
 
+  /** The application handling this request: the sub-application once routing entered one. */
+  get app(): Application {
+    return this.#app;
+  }
+
+  /** @internal Routing entered a sub-application. */
+  _enterApp(app: Application): void {
+    (this.#outer ??= []).push(this.#app);
+    this.#app = app;
+  }
+
+  /** @internal The application the server runs (outermost). */
+  get _rootApp(): Application {
+    return this.#outer?.[0] ?? this.#app;
+  }
+
+  /**
+   * State lookup through the application and the applications it is mounted in, innermost first
+   * (aiohttp's `request.config_dict`).
+   */
+  get configDict(): { get<T>(key: AppKey<T>): T; has(key: AppKey<unknown>): boolean } {
+    const apps = [this.#app, ...(this.#outer ?? []).slice().reverse()];
+    return {
+      get<T>(key: AppKey<T>): T {
+        for (const a of apps) if (a.has(key)) return a.get(key);
+        throw new RangeError(`no application state has key ${key.name}`);
+      },
+      has(key: AppKey<unknown>): boolean {
+        return apps.some((a) => a.has(key));
+      },
+    };
+  }
+
   /** A header from the override of a clone, or node's parsed headers. */
   #header(name: string): string | undefined {
     const o = this.#override?.headers;
@@ -137,7 +196,7 @@ export class Request<Params = Record<string, string>> {
    * A copy with another method, URL (path and query) or headers, sharing body, app and state, as
    * aiohttp's `clone` (middlewares use it to rewrite a path before routing continues).
    */
-  clone(options: { method?: string; relUrl?: string | URL; headers?: MultiDictInit<string> } = {}): Request<Params> {
+  clone(options: RequestCloneOptions = {}): Request<Params> {
     let rawPath = this._rawPath;
     let qs = this._queryString;
     if (options.relUrl !== undefined) {
@@ -145,14 +204,24 @@ export class Request<Params = Record<string, string>> {
       rawPath = u.pathname;
       qs = u.search.slice(1);
     }
-    const copy = new Request<Params>(this.#message, this.#res, this.app, rawPath, qs, this._upgrade);
+    const copy = new Request<Params>(this.#message, this.#res, this.#app, rawPath, qs, this._upgrade);
+    copy.#outer = this.#outer;
     copy._match = this._match;
     copy._startTime = this._startTime;
+    copy._routePath = this._routePath;
     copy.#body = this.#body;
     copy.#state = this.#state;
-    const method = options.method?.toUpperCase() ?? this.#override?.method;
-    const headers = options.headers !== undefined ? new CIMultiDict<string>(options.headers) : this.#override?.headers;
-    if (method !== undefined || headers !== undefined) copy.#override = { method, headers };
+    const o = this.#override;
+    const method = options.method?.toUpperCase() ?? o?.method;
+    const headers = options.headers !== undefined ? new CIMultiDict<string>(options.headers) : o?.headers;
+    const scheme = options.scheme ?? o?.scheme;
+    if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new TypeError(`scheme must be 'http' or 'https', got ${JSON.stringify(scheme)}`);
+    const host = options.host ?? o?.host;
+    if (host !== undefined && !/^[^\s/?#@\\]+$/.test(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
+    const remote = options.remote ?? o?.remote;
+    if (method !== undefined || headers !== undefined || scheme !== undefined || host !== undefined || remote !== undefined) {
+      copy.#override = { method, headers, scheme, host, remote };
+    }
     return copy;
   }
 
@@ -256,23 +325,23 @@ export class Request<Params = Record<string, string>> {
     return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#header('cookie'))));
   }
 
-  /** The Host header, or `localhost`. */
+  /** The Host header, or `localhost` (or what a trusted proxy said, via `clone({ host })`). */
   get host(): string {
-    return this.#header('host') ?? 'localhost';
+    return this.#override?.host ?? this.#header('host') ?? 'localhost';
   }
 
-  /** `https` on a TLS connection, else `http`. */
+  /** `https` on a TLS connection, else `http` (or what a trusted proxy said, via `clone({ scheme })`). */
   get scheme(): 'http' | 'https' {
-    return (this.#message.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';
+    return this.#override?.scheme ?? ((this.#message.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http');
   }
 
   get secure(): boolean {
     return this.scheme === 'https';
   }
 
-  /** The peer address (undefined once the socket is gone). */
+  /** The peer address (undefined once the socket is gone), or the client a trusted proxy named. */
   get remote(): string | undefined {
-    return this.#message.socket?.remoteAddress;
+    return this.#override?.remote ?? this.#message.socket?.remoteAddress;
   }
 
   #ct(): ParsedContentType {
