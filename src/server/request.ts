@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { CIMultiDict, MultiDict, MultiDictProxy, type MultiDictInit } from '../common/multidict.js';
 import { parseContentType, type ParsedContentType } from '../common/content-type.js';
@@ -490,7 +490,9 @@ export class Request<Params = Record<string, string>> {
     const limit = max > 0 ? max : Infinity;
     let form;
     try {
-      form = await readMultipartForm(this.#message.headers, this.#decoded(max), { maxTotalSize: limit, maxFieldSize: Math.min(limit, 1024 * 1024), ...options });
+      // A body already read (e.g. by `read()` for a checksum) is parsed from memory.
+      const source = this.#body !== undefined ? Readable.from([await this.#body]) : this.#decoded(max);
+      form = await readMultipartForm(this.#message.headers, source, { maxTotalSize: limit, maxFieldSize: Math.min(limit, 1024 * 1024), ...options });
     } catch (err) {
       throw bodyError(err, max, NaN);
     }
