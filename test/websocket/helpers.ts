@@ -229,7 +229,15 @@ export async function rawClient(
  * A raw TCP server that accepts any WebSocket handshake and then only records what it gets:
  * it never answers pings or close frames. For heartbeat and close-timeout tests.
  */
-export async function silentPeer(t: TestContext): Promise<{ port: number; url: string; sockets: Socket[]; server: NetServer }> {
+export async function silentPeer(
+  t: TestContext,
+  options: {
+    /** Replaces the 101 response; gets the computed Sec-WebSocket-Accept value. */
+    response?: (accept: string) => string;
+    /** Runs once the response is written. */
+    onOpen?: (socket: Socket) => void;
+  } = {},
+): Promise<{ port: number; url: string; sockets: Socket[]; server: NetServer }> {
   const sockets: Socket[] = [];
   const server = createNetServer((socket) => {
     sockets.push(socket);
@@ -241,9 +249,11 @@ export async function silentPeer(t: TestContext): Promise<{ port: number; url: s
       const key = /sec-websocket-key:\s*(\S+)/i.exec(buf)?.[1] ?? '';
       const accept = createHash('sha1').update(key + GUID).digest('base64');
       socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        options.response?.(accept) ??
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
       );
       socket.on('data', () => {});
+      options.onOpen?.(socket);
     };
     socket.on('data', onData);
     socket.on('error', () => {});
