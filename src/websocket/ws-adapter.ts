@@ -124,7 +124,7 @@ export function selectProtocol(offered: string | undefined, supported: readonly 
 
 /** Options of `createServerSocket()`. */
 export interface ServerSocketOptions extends Omit<WebSocketConnectionOptions, 'compress'> {
-  /** Subprotocols we support, in our order of preference is ignored: the client's order wins, as aiohttp. */
+  /** Subprotocols we support; the client's order of preference wins, as in aiohttp. */
   protocols?: readonly string[];
   /** Accept permessage-deflate when offered (default true, as aiohttp's WebSocketResponse). */
   compress?: CompressOption;
@@ -136,7 +136,7 @@ export interface ServerSocketOptions extends Omit<WebSocketConnectionOptions, 'c
 
 /** Options of `connectClientSocket()`. */
 export interface ClientSocketOptions extends Omit<WebSocketConnectionOptions, 'compress'> {
-  /** Subprotocols to offer; the server must pick one of them (ws fails the handshake otherwise). */
+  /** Subprotocols to offer; the server may pick one of them or none (then `protocol` is null). */
   protocols?: readonly string[];
   /** Request headers (cookies, authorization, ...). */
   headers?: OutgoingHttpHeaders;
@@ -181,8 +181,10 @@ const SEND_OPTS = [
 
 class WsTransport implements WSTransport {
   readonly #ws: WebSocket;
-  constructor(ws: WebSocket) {
+  readonly #protocol: string | undefined;
+  constructor(ws: WebSocket, protocol?: string) {
     this.#ws = ws;
+    this.#protocol = protocol;
   }
 
   get readyState(): number {
@@ -190,7 +192,7 @@ class WsTransport implements WSTransport {
   }
 
   get protocol(): string {
-    return this.#ws.protocol;
+    return this.#protocol ?? this.#ws.protocol;
   }
 
   get bufferedAmount(): number {
@@ -368,9 +370,19 @@ export function createServerSocket(
   });
 }
 
-function handshakeError(err: Error, response: IncomingMessage | undefined): WebSocketError {
+// RFC 7230 token, the syntax of a subprotocol name (RFC 6455 §4.1).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function handshakeError(
+  err: Error,
+  response: IncomingMessage | undefined,
+  headers: IncomingHttpHeaders | undefined,
+  offered: boolean,
+): WebSocketError {
   if (response !== undefined) {
-    return new WSServerHandshakeError(err.message, response.statusCode ?? 101, response.headers, { cause: err });
+    // We offer subprotocols through our own header (see connectClientSocket), so ws believes none were.
+    const message = offered && /none was requested/.test(err.message) ? 'Server sent an invalid subprotocol' : err.message;
+    return new WSServerHandshakeError(message, response.statusCode ?? 101, headers ?? response.headers, { cause: err });
   }
   if (err.message === 'Opening handshake has timed out') return new WSHandshakeTimeoutError(err.message, { cause: err });
   return new WSConnectionError(`Cannot connect: ${err.message}`, { cause: err });
@@ -392,13 +404,22 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   const handshakeMs = options.handshakeTimeout === undefined ? 0 : options.handshakeTimeout * 1000;
   if (!(handshakeMs >= 0)) return Promise.reject(new RangeError('handshakeTimeout must be >= 0 seconds'));
+  const protocols = options.protocols ?? [];
+  if (protocols.some((p) => !TOKEN.test(p)) || new Set(protocols).size !== protocols.length) {
+    return Promise.reject(new TypeError('protocols must be distinct tokens'));
+  }
+  // ws fails a handshake whose 101 names no subprotocol when some were offered; RFC 6455 §4.1 and
+  // aiohttp accept it (protocol None). So we send the header ourselves and check the answer here.
+  const base = options.requestOptions?.headers;
+  const headers: OutgoingHttpHeaders = { ...(Array.isArray(base) ? {} : (base as OutgoingHttpHeaders | undefined)), ...options.headers };
+  if (protocols.length > 0) headers['sec-websocket-protocol'] = protocols.join(', ');
 
   return new Promise<ClientSocket>((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, [...(options.protocols ?? [])], {
+      ws = new WebSocket(url, [], {
         ...options.requestOptions,
-        headers: { ...options.requestOptions?.headers, ...options.headers },
+        headers,
         ...(options.origin === undefined ? {} : { origin: options.origin }),
         maxPayload: limits.maxPayload,
         perMessageDeflate: limits.perMessageDeflate,
@@ -414,6 +435,8 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
     }
     let settled = false;
     let response: IncomingMessage | undefined;
+    let responseHeaders: IncomingHttpHeaders | undefined;
+    let selected: string | undefined;
     let timer: NodeJS.Timeout | undefined;
     const fail = (err: Error): void => {
       if (settled) return;
@@ -436,12 +459,20 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
 
     ws.on('upgrade', (res: IncomingMessage) => {
       response = res;
+      responseHeaders = { ...res.headers };
+      const chosen = res.headers['sec-websocket-protocol'];
+      if (chosen !== undefined && protocols.includes(chosen)) {
+        selected = chosen;
+        // Hidden from ws's own check, which runs right after this event and knows no offer.
+        delete res.headers['sec-websocket-protocol'];
+      }
     });
     ws.on('unexpected-response', (_req: unknown, res: IncomingMessage) => {
       res.resume();
       fail(new WSServerHandshakeError(`Invalid response status ${String(res.statusCode)}`, res.statusCode ?? 0, res.headers));
     });
-    const onHandshakeError = (err: Error): void => fail(handshakeError(err, response));
+    const onHandshakeError = (err: Error): void =>
+      fail(handshakeError(err, response, responseHeaders, protocols.length > 0));
     ws.on('error', onHandshakeError);
     ws.once('open', () => {
       if (settled) return;
@@ -450,13 +481,18 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
       ws.removeListener('error', onHandshakeError);
       const res = response as IncomingMessage;
       const conn = new WebSocketConnection(
-        new WsTransport(ws),
+        new WsTransport(ws, selected ?? ''),
         connectionOptions(options, negotiatedWindowBits(res.headers['sec-websocket-extensions'])),
       );
       wire(ws, conn);
       resolve({
         connection: conn,
-        response: { status: res.statusCode ?? 101, statusText: res.statusMessage ?? '', headers: res.headers, rawHeaders: res.rawHeaders },
+        response: {
+          status: res.statusCode ?? 101,
+          statusText: res.statusMessage ?? '',
+          headers: responseHeaders ?? res.headers,
+          rawHeaders: res.rawHeaders,
+        },
       });
     });
   });

@@ -246,9 +246,35 @@ describe('connectClientSocket', () => {
     });
     await assert.rejects(connectClientSocket(peer.url, { protocols: ['chat'] }), (err: unknown) => {
       assert.ok(err instanceof WSServerHandshakeError);
-      assert.match(err.message, /subprotocol/);
+      assert.equal(err.message, 'Server sent an invalid subprotocol');
+      assert.equal(err.headers['sec-websocket-protocol'], 'other');
       return true;
     });
+    await assert.rejects(connectClientSocket(peer.url), /Server sent a subprotocol but none was requested/);
+  });
+
+  it('a server that picks no subprotocol is accepted with protocol null, as aiohttp', async (t) => {
+    const srv = await wsServer(t, { protocols: [] });
+    const { connection, response } = await connectClientSocket(srv.url, { protocols: ['chat', 'v2'] });
+    t.after(() => connection.terminate());
+    assert.equal(connection.protocol, null);
+    assert.equal(response.headers['sec-websocket-protocol'], undefined);
+    const both = await connectClientSocket(srv.url);
+    t.after(() => both.connection.terminate());
+    assert.equal(both.connection.protocol, null);
+  });
+
+  it('the chosen subprotocol stays visible in the response headers', async (t) => {
+    const srv = await wsServer(t, { protocols: ['v2'] });
+    const { connection, response } = await connectClientSocket(srv.url, { protocols: ['chat', 'v2'] });
+    t.after(() => connection.terminate());
+    assert.equal(connection.protocol, 'v2');
+    assert.equal(response.headers['sec-websocket-protocol'], 'v2');
+  });
+
+  it('refuses malformed or duplicated subprotocols with a TypeError', async () => {
+    await assert.rejects(connectClientSocket('ws://127.0.0.1:1/', { protocols: ['a b'] }), TypeError);
+    await assert.rejects(connectClientSocket('ws://127.0.0.1:1/', { protocols: ['a', 'a'] }), TypeError);
   });
 
   it('a refused connection rejects with WSConnectionError copying the OS code', async (t) => {
