@@ -25,13 +25,8 @@ import {
 } from './models.js';
 import type { JSONDecoder, JSONEncoder, WSCloseMessage, WSClosedMessage, WSClosingMessage, WSMessage } from './models.js';
 
-/** The transport readyState values (those of the WebSocket API). */
-export const enum ReadyState {
-  CONNECTING = 0,
-  OPEN = 1,
-  CLOSING = 2,
-  CLOSED = 3,
-}
+// The transport's readyState when frames can be sent (the WebSocket API's OPEN).
+const OPEN = 1;
 
 /**
  * What a connection needs from the framing library. ws-adapter.ts implements it over `ws`, so no
@@ -53,7 +48,11 @@ export interface WSTransport {
 
 /** Behaviour options of a WebSocketConnection; durations in seconds, as in aiohttp. */
 export interface WebSocketConnectionOptions {
-  /** Answer a peer's close frame and finish closing when `receive()` returns CLOSE (default true). */
+  /**
+   * Mark the connection closed as soon as `receive()` returns the peer's CLOSE (default true).
+   * Unlike aiohttp, the close reply itself is always sent at once: ws answers a close frame as
+   * RFC 6455 §5.5.1 asks, so with `false` only what `closed`/`receive()` report changes.
+   */
   autoclose?: boolean;
   /** Answer PINGs and swallow PONGs instead of returning them from `receive()` (default true). */
   autoping?: boolean;
@@ -402,7 +401,8 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
         return true;
       }
     }
-    if (this.#closeCode === null || !this.#closing) this.#closeCode ??= this.#peerCloseCode ?? 1006;
+    // As aiohttp: the close code is the one of the peer's answering close frame.
+    this.#closeCode ??= this.#peerCloseCode ?? 1006;
     return true;
   }
 
@@ -486,7 +486,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   }
 
   #checkWritable(): void {
-    if (this.#closed || this.#transport.readyState !== ReadyState.OPEN) {
+    if (this.#closed || this.#transport.readyState !== OPEN) {
       throw new WSConnectionClosedError('Cannot write to closing transport');
     }
   }
@@ -529,7 +529,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
       this.#scheduleHeartbeat(this.#heartbeatMs - idle);
       return;
     }
-    if (this.#transport.readyState !== ReadyState.OPEN) return;
+    if (this.#transport.readyState !== OPEN) return;
     this.#transport.ping(EMPTY);
     this.#pongTimer = setTimeout(() => this.#pongNotReceived(), this.#heartbeatMs / 2);
     this.#pongTimer.unref();
@@ -547,7 +547,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     const err = new WSHeartbeatTimeoutError(`No PONG received after ${this.#heartbeatMs / 2000} seconds`);
     const waiting = this.#waiting;
     this.#exception = err;
-    this.#setClosed(1006);
+    this.#closed = true;
     this.#closeCode = 1006;
     if (waiting && !this.#closing) this.#queue.push(errorMessage(err));
     this.#transport.terminate();
