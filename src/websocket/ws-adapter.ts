@@ -157,6 +157,15 @@ export interface ClientSocketOptions extends Omit<WebSocketConnectionOptions, 'c
   requestOptions?: HttpsRequestOptions;
 }
 
+/**
+ * A WebSocketConnection subclass the adapters can build instead of the base class, e.g. a
+ * ClientWebSocketResponse that adds aiohttp's client-only members. Its constructor is internal.
+ */
+export type WebSocketConnectionClass<T extends WebSocketConnection> = new (
+  transport: WSTransport,
+  options: WebSocketConnectionOptions,
+) => T;
+
 /** The server's answer to a successful client handshake. */
 export interface WSHandshakeResponse {
   status: number;
@@ -166,8 +175,8 @@ export interface WSHandshakeResponse {
 }
 
 /** What `connectClientSocket()` resolves with. */
-export interface ClientSocket {
-  connection: WebSocketConnection;
+export interface ClientSocket<T extends WebSocketConnection = WebSocketConnection> {
+  connection: T;
   response: WSHandshakeResponse;
 }
 
@@ -309,12 +318,14 @@ function extraHeaderLines(headers: ServerSocketOptions['headers']): string[] {
  * the open connection. An invalid request is answered (405/426/400) and rejects with
  * WSHandshakeError naming the status.
  */
-export function createServerSocket(
+export function createServerSocket<T extends WebSocketConnection = WebSocketConnection>(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   options: ServerSocketOptions = {},
-): Promise<WebSocketConnection> {
+  connectionClass?: WebSocketConnectionClass<T>,
+): Promise<T> {
+  const Conn = (connectionClass ?? WebSocketConnection) as WebSocketConnectionClass<T>;
   const rejection = checkUpgradeRequest(req.method, req.headers);
   if (rejection !== null) {
     writeRejection(socket, rejection);
@@ -358,7 +369,7 @@ export function createServerSocket(
     try {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         socket.removeListener('close', onClose);
-        const conn = new WebSocketConnection(new WsTransport(ws), connectionOptions(options, negotiatedWindowBits(extensions)));
+        const conn = new Conn(new WsTransport(ws), connectionOptions(options, negotiatedWindowBits(extensions)));
         wire(ws, conn);
         resolve(conn);
       });
@@ -393,7 +404,12 @@ function handshakeError(
  * A non-101 answer or a bad handshake rejects with WSServerHandshakeError (with `status` and
  * `headers`), a failed connection with WSConnectionError, a timeout with WSHandshakeTimeoutError.
  */
-export function connectClientSocket(url: string | URL, options: ClientSocketOptions = {}): Promise<ClientSocket> {
+export function connectClientSocket<T extends WebSocketConnection = WebSocketConnection>(
+  url: string | URL,
+  options: ClientSocketOptions = {},
+  connectionClass?: WebSocketConnectionClass<T>,
+): Promise<ClientSocket<T>> {
+  const Conn = (connectionClass ?? WebSocketConnection) as WebSocketConnectionClass<T>;
   let limits: WsLimitOptions;
   try {
     limits = wsLimitOptions(options.compress ?? false, options.maxMsgSize);
@@ -414,7 +430,7 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
   const headers: OutgoingHttpHeaders = { ...(Array.isArray(base) ? {} : (base as OutgoingHttpHeaders | undefined)), ...options.headers };
   if (protocols.length > 0) headers['sec-websocket-protocol'] = protocols.join(', ');
 
-  return new Promise<ClientSocket>((resolve, reject) => {
+  return new Promise<ClientSocket<T>>((resolve, reject) => {
     let ws: WebSocket;
     try {
       ws = new WebSocket(url, [], {
@@ -480,7 +496,7 @@ export function connectClientSocket(url: string | URL, options: ClientSocketOpti
       cleanup();
       ws.removeListener('error', onHandshakeError);
       const res = response as IncomingMessage;
-      const conn = new WebSocketConnection(
+      const conn = new Conn(
         new WsTransport(ws, selected ?? ''),
         connectionOptions(options, negotiatedWindowBits(res.headers['sec-websocket-extensions'])),
       );

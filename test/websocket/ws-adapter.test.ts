@@ -14,6 +14,7 @@ import {
   WebSocketError,
 } from '../../src/websocket/errors.js';
 import { WSMsgType } from '../../src/websocket/models.js';
+import { WebSocketConnection } from '../../src/websocket/connection.js';
 import {
   checkUpgradeRequest,
   connectClientSocket,
@@ -320,6 +321,19 @@ describe('connectClientSocket', () => {
     const p = connectClientSocket(`ws://127.0.0.1:${port}/`, { signal: ac.signal });
     ac.abort(new Error('stop'));
     await assert.rejects(p, /stop/);
+  });
+
+  it('builds a WebSocketConnection subclass when given one', async (t) => {
+    class Tagged extends WebSocketConnection {
+      readonly tag = 'client';
+    }
+    const srv = await wsServer(t);
+    const { connection } = await connectClientSocket(srv.url, {}, Tagged);
+    t.after(() => connection.terminate());
+    assert.ok(connection instanceof Tagged);
+    assert.equal(connection.tag, 'client');
+    await connection.sendStr('typed');
+    assert.equal(await (await srv.nextConnection()).receiveStr(), 'typed');
   });
 
   it('a malformed URL is a TypeError', async () => {
