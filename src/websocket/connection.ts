@@ -252,50 +252,43 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
    * returns CLOSING/CLOSED; a timeout rejects with WSReceiveTimeoutError and leaves the socket open.
    */
   async receive(timeout?: number): Promise<WSMessage> {
-    for (;;) {
-      if (this.#waiting) {
-        throw new WebSocketError('Concurrent call to receive() is not allowed', { code: 'ERR_WS_CONCURRENT_RECEIVE' });
-      }
-      if (this.#closed) {
-        if (++this.#connLost >= CONN_LOST_THRESHOLD) {
-          throw new WSConnectionClosedError('WebSocket connection is closed.');
-        }
-        return WS_CLOSED_MESSAGE;
-      }
-      if (this.#closing) return WS_CLOSING_MESSAGE;
+    if (this.#waiting) {
+      throw new WebSocketError('Concurrent call to receive() is not allowed', { code: 'ERR_WS_CONCURRENT_RECEIVE' });
+    }
+    if (this.#closed) {
+      if (++this.#connLost >= CONN_LOST_THRESHOLD) throw new WSConnectionClosedError('WebSocket connection is closed.');
+      return WS_CLOSED_MESSAGE;
+    }
+    if (this.#closing) return WS_CLOSING_MESSAGE;
 
-      let msg = this.#queue.tryShift();
-      if (msg === undefined) {
-        this.#waiting = true;
-        try {
-          msg = await this.#wait(timeout === undefined ? this.#receiveTimeout : checkSeconds('timeout', timeout));
-        } finally {
-          this.#waiting = false;
-        }
+    let msg = this.#queue.tryShift();
+    if (msg === undefined) {
+      this.#waiting = true;
+      try {
+        msg = await this.#wait(timeout === undefined ? this.#receiveTimeout : checkSeconds('timeout', timeout));
+      } finally {
+        this.#waiting = false;
       }
-      if (msg === undefined) {
+    }
+    if (msg === undefined) {
+      this.#setClosed(1006);
+      return WS_CLOSED_MESSAGE;
+    }
+    switch (msg.type) {
+      case WSMsgType.CLOSE:
+        this.#closing = true;
+        this.#closeCode = msg.data;
+        if (!this.#closed && this.#autoclose) await this.close();
+        return msg;
+      case WSMsgType.CLOSING:
+        this.#closing = true;
+        return msg;
+      case WSMsgType.CLOSED:
+      case WSMsgType.ERROR:
         this.#setClosed(1006);
-        return WS_CLOSED_MESSAGE;
-      }
-
-      switch (msg.type) {
-        case WSMsgType.CLOSE:
-          this.#closing = true;
-          this.#closeCode = msg.data;
-          if (!this.#closed && this.#autoclose) await this.close();
-          return msg;
-        case WSMsgType.CLOSING:
-          this.#closing = true;
-          return msg;
-        case WSMsgType.CLOSED:
-          this.#setClosed(1006);
-          return msg;
-        case WSMsgType.ERROR:
-          this.#setClosed(1006);
-          return msg;
-        default:
-          return msg;
-      }
+        return msg;
+      default:
+        return msg;
     }
   }
 

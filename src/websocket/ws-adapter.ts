@@ -317,6 +317,11 @@ function extraHeaderLines(headers: ServerSocketOptions['headers']): string[] {
  * Completes a server-side upgrade on the socket node:http handed to 'upgrade' and resolves with
  * the open connection. An invalid request is answered (405/426/400) and rejects with
  * WSHandshakeError naming the status.
+ * @example
+ * server.on('upgrade', async (req, socket, head) => {
+ *   const ws = await createServerSocket(req, socket, head, { heartbeat: 30, protocols: ['chat'] });
+ *   for await (const msg of ws) if (msg.type === WSMsgType.TEXT) await ws.sendStr(`${msg.data}/answer`);
+ * });
  */
 export function createServerSocket<T extends WebSocketConnection = WebSocketConnection>(
   req: IncomingMessage,
@@ -401,6 +406,11 @@ function handshakeError(
 
 /**
  * Opens a client WebSocket (ws://, wss://, http(s):// URLs) and resolves once the 101 is accepted.
+ * @example
+ * const { connection: ws, response } = await connectClientSocket('ws://127.0.0.1:8080/ws', { protocols: ['chat'] });
+ * await ws.sendStr('hello');
+ * console.log(await ws.receiveStr(), response.headers['set-cookie']);
+ * await ws.close();
  * A non-101 answer or a bad handshake rejects with WSServerHandshakeError (with `status` and
  * `headers`), a failed connection with WSConnectionError, a timeout with WSHandshakeTimeoutError.
  */
