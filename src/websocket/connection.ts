@@ -31,7 +31,6 @@ const OPEN = 1;
 /**
  * What a connection needs from the framing library. ws-adapter.ts implements it over `ws`, so no
  * other file depends on ws. Events flow the other way through the connection's `_on*` methods.
- * @internal
  */
 export interface WSTransport {
   readonly readyState: number;
@@ -182,7 +181,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   #heartbeatTimer: NodeJS.Timeout | undefined = undefined;
   #pongTimer: NodeJS.Timeout | undefined = undefined;
 
-  /** @internal Use createServerSocket()/connectClientSocket(); they wire the transport's events. */
+  /** Wraps an open transport; use createServerSocket()/connectClientSocket(), which also wire its events. */
   constructor(transport: WSTransport, options: WebSocketConnectionOptions = {}) {
     this.#transport = transport;
     this.#autoclose = options.autoclose ?? true;

@@ -37,7 +37,10 @@ export interface DeflateOptions {
 /** `compress` as the options take it: off, on, window bits (aiohttp's int), or detailed settings. */
 export type CompressOption = boolean | number | DeflateOptions;
 
-/** ws's size limits: `maxPayload` bounds the message after inflation too, so one number caps both. */
+/**
+ * ws's size limits: `maxPayload` bounds the message after inflation too, so one number caps both.
+ * @internal ws types stay out of our published declarations (@types/ws is a dev dependency).
+ */
 export interface WsLimitOptions {
   maxPayload: number;
   perMessageDeflate: false | PerMessageDeflateOptions;
@@ -47,6 +50,7 @@ export interface WsLimitOptions {
  * Builds ws's `maxPayload` and `perMessageDeflate` from aiohttp-style `maxMsgSize` (bytes, 0 = no
  * limit, default 4 MiB) and `compress`. ws checks `maxPayload` against the inflated size of
  * compressed messages as well, so a small deflate bomb closes with 1009 like any big message.
+ * @internal
  */
 export function wsLimitOptions(compress: CompressOption | undefined, maxMsgSize: number | undefined): WsLimitOptions {
   const maxPayload = maxMsgSize ?? DEFAULT_MAX_MSG_SIZE;
