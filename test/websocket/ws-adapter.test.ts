@@ -1,8 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createNetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket as RawWebSocket } from 'ws';
@@ -18,6 +21,7 @@ import { WebSocketConnection } from '../../src/websocket/connection.js';
 import {
   checkUpgradeRequest,
   connectClientSocket,
+  createServerSocket,
   negotiatedWindowBits,
   selectProtocol,
   wsLimitOptions,
@@ -334,6 +338,36 @@ describe('connectClientSocket', () => {
     assert.equal(connection.tag, 'client');
     await connection.sendStr('typed');
     assert.equal(await (await srv.nextConnection()).receiveStr(), 'typed');
+  });
+
+  it('wss:// works with the TLS options in requestOptions, and an untrusted certificate fails', async (t) => {
+    const fixtures = new URL('../../../test/websocket/fixtures/', import.meta.url);
+    const cert = readFileSync(new URL('localhost-cert.pem', fixtures));
+    const key = readFileSync(new URL('localhost-key.pem', fixtures));
+    const server = createHttpsServer({ cert, key });
+    const sockets = new Set<Duplex>();
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      sockets.add(socket);
+      void createServerSocket(req, socket, head).then(async (conn) => {
+        for await (const msg of conn) if (msg.type === WSMsgType.TEXT) await conn.sendStr(`${msg.data}/tls`);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    });
+    const { port } = server.address() as AddressInfo;
+    const { connection } = await connectClientSocket(`wss://127.0.0.1:${port}/ws`, { requestOptions: { ca: cert } });
+    t.after(() => connection.terminate());
+    await connection.sendStr('secure');
+    assert.equal(await connection.receiveStr(), 'secure/tls');
+    await assert.rejects(connectClientSocket(`wss://127.0.0.1:${port}/ws`), (err: unknown) => {
+      assert.ok(err instanceof WSConnectionError);
+      assert.equal(err.osCode, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      return true;
+    });
   });
 
   it('a malformed URL is a TypeError', async () => {
