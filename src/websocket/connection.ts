@@ -11,6 +11,8 @@ import {
   WSReceiveTimeoutError,
   WebSocketError,
 } from './errors.js';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { MessageQueue } from './message-queue.js';
 import {
   WSBinaryMessage,
@@ -43,6 +45,8 @@ export interface WSTransport {
   terminate(): void;
   pause(): void;
   resume(): void;
+  /** The underlying TCP or TLS socket, when known. */
+  readonly socket: Socket | undefined;
 }
 
 /** Behaviour options of a WebSocketConnection; durations in seconds, as in aiohttp. */
@@ -239,6 +243,30 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   /** @internal Whether reading from the socket is paused by back-pressure. */
   get _readPaused(): boolean {
     return this.#queue.paused;
+  }
+
+  /**
+   * Transport details as aiohttp's `get_extra_info()`: 'peername' and 'sockname' ([address, port]),
+   * 'socket', and for TLS 'peercert' and 'cipher'; `defaultValue` when unknown.
+   */
+  getExtraInfo(name: string, defaultValue: unknown = null): unknown {
+    const socket = this.#transport.socket;
+    if (socket === undefined) return defaultValue;
+    const tls = (socket as Partial<TLSSocket>).encrypted === true ? (socket as TLSSocket) : undefined;
+    switch (name) {
+      case 'peername':
+        return socket.remoteAddress === undefined ? defaultValue : [socket.remoteAddress, socket.remotePort];
+      case 'sockname':
+        return socket.localAddress === undefined ? defaultValue : [socket.localAddress, socket.localPort];
+      case 'socket':
+        return socket;
+      case 'peercert':
+        return tls ? tls.getPeerCertificate() : defaultValue;
+      case 'cipher':
+        return tls ? tls.getCipher() : defaultValue;
+      default:
+        return defaultValue;
+    }
   }
 
   /** The error that ended the connection, if any (aiohttp's `exception()`). */

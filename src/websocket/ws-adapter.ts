@@ -5,6 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ClientOptions, PerMessageDeflateOptions, ServerOptions } from 'ws';
@@ -195,8 +196,10 @@ const SEND_OPTS = [
 class WsTransport implements WSTransport {
   readonly #ws: WebSocket;
   readonly #protocol: string | undefined;
-  constructor(ws: WebSocket, protocol?: string) {
+  readonly socket: Socket | undefined;
+  constructor(ws: WebSocket, socket: Duplex | undefined, protocol?: string) {
     this.#ws = ws;
+    this.socket = socket instanceof Socket ? socket : undefined;
     this.#protocol = protocol;
   }
 
@@ -378,7 +381,7 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
     try {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         socket.removeListener('close', onClose);
-        const conn = new Conn(new WsTransport(ws), connectionOptions(options, negotiatedWindowBits(extensions)));
+        const conn = new Conn(new WsTransport(ws, socket), connectionOptions(options, negotiatedWindowBits(extensions)));
         wire(ws, conn);
         resolve(conn);
       });
@@ -511,7 +514,7 @@ export function connectClientSocket<T extends WebSocketConnection = WebSocketCon
       ws.removeListener('error', onHandshakeError);
       const res = response as IncomingMessage;
       const conn = new Conn(
-        new WsTransport(ws, selected ?? ''),
+        new WsTransport(ws, res.socket ?? undefined, selected ?? ''),
         connectionOptions(options, negotiatedWindowBits(res.headers['sec-websocket-extensions'])),
       );
       wire(ws, conn);

@@ -11,6 +11,7 @@ class FakeTransport extends EventEmitter implements WSTransport {
   readyState = 1;
   protocol = '';
   bufferedAmount = 0;
+  socket = undefined;
   readonly sent: (string | Buffer)[] = [];
   readonly log: string[] = [];
   conn: WebSocketConnection | undefined;

@@ -190,6 +190,8 @@ describe('createServerSocket', () => {
     assert.deepEqual(response.headers['set-cookie'], ['s=1', 't=2']);
     assert.equal(response.headers['x-extra'], 'y');
     assert.equal(request?.headers['x-token'], 'abc');
+    assert.deepEqual(server.getExtraInfo('sockname'), ['127.0.0.1', srv.port]);
+    assert.equal(server.getExtraInfo('peercert'), null);
     assert.equal(request?.headers.origin, 'http://example.test');
   });
 
@@ -363,6 +365,9 @@ describe('connectClientSocket', () => {
     t.after(() => connection.terminate());
     await connection.sendStr('secure');
     assert.equal(await connection.receiveStr(), 'secure/tls');
+    assert.deepEqual(connection.getExtraInfo('peername'), ['127.0.0.1', port]);
+    assert.equal((connection.getExtraInfo('peercert') as { subject: { CN: string } }).subject.CN, 'localhost');
+    assert.equal(connection.getExtraInfo('nope', 'dflt'), 'dflt');
     await assert.rejects(connectClientSocket(`wss://127.0.0.1:${port}/ws`), (err: unknown) => {
       assert.ok(err instanceof WSConnectionError);
       assert.equal(err.osCode, 'DEPTH_ZERO_SELF_SIGNED_CERT');
