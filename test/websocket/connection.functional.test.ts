@@ -61,6 +61,19 @@ describe('WebSocketConnection', () => {
     assert.equal((await ws.receive()).type, WSMsgType.CLOSED);
   });
 
+  it('await using closes the connection with 1000 at the end of the block', async (t) => {
+    const srv = await wsServer(t);
+    {
+      await using ws = (await connectClientSocket(srv.url)).connection;
+      await ws.sendStr('inside');
+    }
+    const server = await srv.nextConnection();
+    assert.equal(await server.receiveStr(), 'inside');
+    const msg = await server.receive();
+    assert.equal(msg.type, WSMsgType.CLOSE);
+    assert.equal(msg.data, 1000);
+  });
+
   it('receiveJson parses with a custom loads and sendJson uses dumps', async (t) => {
     const { client, server } = await pair(t);
     await client.sendJson({ n: 1 }, { dumps: (v) => JSON.stringify({ wrapped: v }) });
