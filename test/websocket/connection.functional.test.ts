@@ -237,14 +237,14 @@ describe('WebSocketConnection', () => {
   });
 
   it('heartbeat PINGs an idle peer and stays open while PONGs come back', async (t) => {
-    const { client, server } = await pair(t, { autoping: false }, { heartbeat: 0.05 });
+    const { client, server } = await pair(t, { autoping: false }, { heartbeat: 0.2 });
     const started = Date.now();
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const ping = await server.receive();
       assert.equal(ping.type, WSMsgType.PING);
       await server.pong();
     }
-    assert.ok(Date.now() - started >= 140, 'one PING per idle heartbeat period');
+    assert.ok(Date.now() - started >= 390, 'one PING per idle heartbeat period');
     assert.equal(client.closed, false);
     await client.sendStr('still here');
     assert.equal(await server.receiveStr(), 'still here');
