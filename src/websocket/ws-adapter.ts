@@ -291,7 +291,12 @@ function wsCloseTimeoutMs(timeout: number | undefined): number {
   return ((timeout ?? 10) + 1) * 1000;
 }
 
-function writeRejection(socket: Duplex, rejection: UpgradeRejection): void {
+/**
+ * Answers an upgrade request on its raw socket with a plain HTTP error and closes it: node:http
+ * gives 'upgrade' listeners no ServerResponse, so a middleware refusing the upgrade (401, 403) or
+ * a failed `canPrepare()` writes through this. Header names and values must not contain CR/LF.
+ */
+export function rejectUpgrade(socket: Duplex, rejection: UpgradeRejection): void {
   const head = [`HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? ''}`];
   const headers: Record<string, string> = {
     connection: 'close',
@@ -299,7 +304,10 @@ function writeRejection(socket: Duplex, rejection: UpgradeRejection): void {
     'content-length': String(Buffer.byteLength(rejection.reason)),
     ...rejection.headers,
   };
-  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(headers)) {
+    if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new TypeError(`invalid header ${JSON.stringify(k)}`);
+    head.push(`${k}: ${v}`);
+  }
   socket.once('finish', () => socket.destroy());
   socket.end(`${head.join('\r\n')}\r\n\r\n${rejection.reason}`);
 }
@@ -340,7 +348,7 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
   const Conn = (connectionClass ?? WebSocketConnection) as WebSocketConnectionClass<T>;
   const rejection = checkUpgradeRequest(req.method, req.headers);
   if (rejection !== null) {
-    writeRejection(socket, rejection);
+    rejectUpgrade(socket, rejection);
     return Promise.reject(new WSHandshakeError(rejection.reason, rejection.status, rejection.headers));
   }
   let extra: string[];

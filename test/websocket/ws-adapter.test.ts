@@ -23,6 +23,7 @@ import {
   connectClientSocket,
   createServerSocket,
   negotiatedWindowBits,
+  rejectUpgrade,
   selectProtocol,
   wsLimitOptions,
 } from '../../src/websocket/ws-adapter.js';
@@ -228,6 +229,23 @@ describe('connectClientSocket', () => {
       assert.equal(err.status, 403);
       assert.equal(err.headers['x-reason'], 'nope');
       assert.match(err.message, /403/);
+      return true;
+    });
+  });
+
+  it('rejectUpgrade answers on the raw socket, e.g. a 401 from an auth middleware', async (t) => {
+    const server = createServer();
+    server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+      rejectUpgrade(socket, { status: 401, reason: 'login first', headers: { 'www-authenticate': 'Basic realm="ws"' } });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => server.close());
+    const { port } = server.address() as AddressInfo;
+    await assert.rejects(connectClientSocket(`ws://127.0.0.1:${port}/ws`), (err: unknown) => {
+      assert.ok(err instanceof WSServerHandshakeError);
+      assert.equal(err.status, 401);
+      assert.equal(err.headers['www-authenticate'], 'Basic realm="ws"');
       return true;
     });
   });
