@@ -421,13 +421,13 @@ function handshakeError(
 
 /**
  * Opens a client WebSocket (ws://, wss://, http(s):// URLs) and resolves once the 101 is accepted.
+ * A non-101 answer or a bad handshake rejects with WSServerHandshakeError (with `status` and
+ * `headers`), a failed connection with WSConnectionError, a timeout with WSHandshakeTimeoutError.
  * @example
  * const { connection: ws, response } = await connectClientSocket('ws://127.0.0.1:8080/ws', { protocols: ['chat'] });
  * await ws.sendStr('hello');
  * console.log(await ws.receiveStr(), response.headers['set-cookie']);
  * await ws.close();
- * A non-101 answer or a bad handshake rejects with WSServerHandshakeError (with `status` and
- * `headers`), a failed connection with WSConnectionError, a timeout with WSHandshakeTimeoutError.
  */
 export function connectClientSocket<T extends WebSocketConnection = WebSocketConnection>(
   url: string | URL,
