@@ -8,3 +8,4 @@ export { AppKey, RequestKey, ResponseKey } from './common/keys.js';
 export * as hdrs from './common/hdrs.js';
 export { parseContentType, isJsonMimetype } from './common/content-type.js';
 export type { ParsedContentType } from './common/content-type.js';
+export * from './client/index.js';
