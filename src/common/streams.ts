@@ -236,13 +236,20 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.#exception) throw this.#exception;
     if (n === 0) return EMPTY;
     if (n < 0) {
-      while (!this.#eof) {
+      // Drain as data arrives, so a paused producer is resumed while we collect the body.
+      const parts: Buffer[] = [];
+      let size = 0;
+      for (;;) {
         if (this.#exception) throw this.#exception;
+        if (this.#size > 0) {
+          const c = this.#take(-1);
+          parts.push(c);
+          size += c.length;
+        }
+        if (this.#eof && this.#size === 0) break;
         await this.#wait();
-        if (this.#exception) throw this.#exception;
       }
-      if (this.#exception) throw this.#exception;
-      return this.#take(-1);
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     }
     if (!(await this.#fill())) return EMPTY;
     return this.#take(n);
