@@ -500,6 +500,9 @@ async function drainHop(resp: ClientResponse): Promise<void> {
   if (resp.method === 'HEAD' || (len !== null && len <= 65536)) {
     try {
       await resp.read();
+      // undici frees a keep-alive socket one event-loop turn after the response ends; waiting
+      // for it lets the next hop reuse the connection instead of opening a second one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     } catch {
       resp.release();
     }
