@@ -7,7 +7,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Cookie, CookieJar as ToughCookieJar } from 'tough-cookie';
 import type { SerializedCookieJar } from 'tough-cookie';
-import { MultiDict } from '../multidict.js';
 
 export { Cookie };
 
@@ -121,8 +120,6 @@ export class CookieJar implements AbstractCookieJar {
   }
 
   #allCookies(): Cookie[] {
-    const store = this.#jar.store as unknown as { getAllCookies?: unknown };
-    if (typeof store.getAllCookies !== 'function') return [];
     return (this.#jar.serializeSync()?.cookies ?? []).map((c) => Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
   }
 
@@ -280,9 +277,4 @@ export function parseSetCookies(headers: readonly string[]): Record<string, Cook
     if (c !== undefined) out[c.key] = c;
   }
   return out;
-}
-
-/** Cookies as a MultiDict (for callers who want repeated names). */
-export function cookiesToMultiDict(cookies: Map<string, string>): MultiDict<string> {
-  return new MultiDict<string>([...cookies]);
 }
