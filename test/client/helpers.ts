@@ -55,8 +55,11 @@ export interface PythonPeer {
   stop(): Promise<void>;
 }
 
-export async function startPython(script: string): Promise<PythonPeer> {
-  const proc = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts test/client/fixtures/NAME with Debian's python3 (which has aiohttp 3.8 and httpbin). */
+export async function startPython(name: string): Promise<PythonPeer> {
+  // Tests run from build/test/client; the fixtures stay in the source tree.
+  const script = new URL(`../../../test/client/fixtures/${name}`, import.meta.url).pathname;
+  const proc = spawn('/usr/bin/python3', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();
