@@ -7,7 +7,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, ProxyAgent, buildConnector } from 'undici';
+import { Agent, ProxyAgent, Socks5ProxyAgent, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
 
 /** TLS settings: `false` skips certificate verification, an object is passed to `tls.connect`. */
@@ -77,11 +77,13 @@ export interface DispatchRequest {
   proxy: ProxySettings | null;
 }
 
-/** An HTTP proxy to go through. */
+/** A proxy to go through: `http://` (CONNECT tunnel) or `socks5://`. */
 export interface ProxySettings {
   readonly url: string;
-  /** Value of Proxy-Authorization, if any. */
+  /** Value of Proxy-Authorization for HTTP proxies, if any. */
   readonly authorization: string | null;
+  /** User name and password for SOCKS5 proxies, if any. */
+  readonly credentials?: { readonly username: string; readonly password: string };
   readonly headers?: Record<string, string>;
 }
 
@@ -171,7 +173,7 @@ export class TCPConnector {
   readonly limitPerHost: number;
   readonly forceClose: boolean;
   readonly #agent: Agent;
-  readonly #proxies = new Map<string, ProxyAgent>();
+  readonly #proxies = new Map<string, Dispatcher>();
   readonly #tls: ConnectionOptions;
   readonly #options: TCPConnectorOptions;
   #active = 0;
@@ -376,9 +378,19 @@ export class TCPConnector {
     }
   }
 
-  #proxyAgent(p: ProxySettings): ProxyAgent {
-    const key = `${p.url}\n${p.authorization ?? ''}`;
+  #proxyAgent(p: ProxySettings): Dispatcher {
+    const key = `${p.url}\n${p.authorization ?? ''}\n${p.credentials?.username ?? ''}:${p.credentials?.password ?? ''}`;
     let agent = this.#proxies.get(key);
+    if (agent === undefined && p.url.startsWith('socks5')) {
+      const opts: Socks5ProxyAgent.Options = {};
+      if (p.credentials !== undefined) {
+        opts.username = p.credentials.username;
+        opts.password = p.credentials.password;
+      }
+      if (this.limitPerHost > 0) opts.connections = this.limitPerHost;
+      agent = new Socks5ProxyAgent(p.url, opts);
+      this.#proxies.set(key, agent);
+    }
     if (agent === undefined) {
       const opts: ProxyAgent.Options = { uri: p.url, requestTls: this.#tls as buildConnector.BuildOptions };
       if (p.authorization !== null) opts.token = p.authorization;

@@ -68,7 +68,7 @@ export interface ClientSessionOptions {
   maxDecompressSize?: number;
   /** Client middlewares, outermost first. */
   middlewares?: readonly ClientMiddleware[];
-  /** Proxy for every request (`http://user:pass@proxy:3128`). */
+  /** Proxy for every request: `http://user:pass@proxy:3128` or `socks5://proxy:1080`. */
   proxy?: string | URL;
   /** Credentials for the proxy. */
   proxyAuth?: BasicAuth;
@@ -392,10 +392,15 @@ export class ClientSession implements AsyncDisposable {
       p.password = '';
     }
     if (auth === undefined) auth = null;
-    const settings: ProxySettings = options.proxyHeaders === undefined
+    if (p.protocol === 'socks5:' || p.protocol === 'socks5h:') {
+      return auth === null
+        ? { url: p.href, authorization: null }
+        : { url: p.href, authorization: null, credentials: { username: auth.login, password: auth.password } };
+    }
+    if (p.protocol !== 'http:' && p.protocol !== 'https:') throw new TypeError(`proxy: unsupported scheme ${p.protocol} (http, https or socks5)`);
+    return options.proxyHeaders === undefined
       ? { url: p.href, authorization: auth === null ? null : auth.encode() }
       : { url: p.href, authorization: auth === null ? null : auth.encode(), headers: options.proxyHeaders };
-    return settings;
   }
 
   /** The innermost handler: sends one hop through the connector. */

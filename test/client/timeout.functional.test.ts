@@ -39,7 +39,7 @@ describe('timeouts (functional)', () => {
       if (req.url === '/slow-body') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first');
-        setTimeout(() => res.end('late'), 2000).unref();
+        setTimeout(() => res.end('late'), 4000).unref();
         return;
       }
       res.end('fast');
@@ -68,7 +68,7 @@ describe('timeouts (functional)', () => {
 
   it('fires total while reading the body', async () => {
     await using session = new ClientSession();
-    const resp = await session.get(`${srv.url}/slow-body`, { timeout: new ClientTimeout({ total: 0.2 }) });
+    const resp = await session.get(`${srv.url}/slow-body`, { timeout: new ClientTimeout({ total: 1 }) });
     assert.equal(resp.status, 200);
     await assert.rejects(resp.text(), (e: unknown) => e instanceof ServerTimeoutError && e.timeout === 'total');
   });

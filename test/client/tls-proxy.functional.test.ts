@@ -7,7 +7,7 @@ import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpsServer } from 'node:https';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   BasicAuth,
@@ -153,6 +153,109 @@ describe('proxies (functional)', () => {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
+    }
+  });
+});
+
+/** A minimal RFC 1928 SOCKS5 server (CONNECT, no auth or RFC 1929 user/password), for tests. */
+async function startSocks5(requireAuth: { user: string; pass: string } | null): Promise<{ port: number; used: string[]; close(): Promise<void> }> {
+  const used: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    sockets.add(client);
+    client.on('error', () => client.destroy());
+    let stage = 0;
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer): void => {
+      buf = Buffer.concat([buf, d]);
+      if (stage === 0 && buf.length >= 2 && buf.length >= 2 + buf[1]!) {
+        const methods = [...buf.subarray(2, 2 + buf[1]!)];
+        buf = buf.subarray(2 + buf[1]!);
+        const method = requireAuth ? 2 : 0;
+        if (!methods.includes(method)) {
+          client.end(Buffer.from([5, 0xff]));
+          return;
+        }
+        client.write(Buffer.from([5, method]));
+        stage = requireAuth ? 1 : 2;
+      }
+      if (stage === 1 && buf.length >= 2) {
+        const ul = buf[1]!;
+        if (buf.length < 3 + ul) return;
+        const pl = buf[2 + ul]!;
+        if (buf.length < 3 + ul + pl) return;
+        const user = buf.subarray(2, 2 + ul).toString();
+        const pass = buf.subarray(3 + ul, 3 + ul + pl).toString();
+        buf = buf.subarray(3 + ul + pl);
+        const ok = user === requireAuth!.user && pass === requireAuth!.pass;
+        client.write(Buffer.from([1, ok ? 0 : 1]));
+        if (!ok) {
+          client.end();
+          return;
+        }
+        stage = 2;
+      }
+      if (stage === 2 && buf.length >= 5) {
+        const atyp = buf[3]!;
+        let host: string;
+        let off: number;
+        if (atyp === 1) {
+          if (buf.length < 10) return;
+          host = [...buf.subarray(4, 8)].join('.');
+          off = 8;
+        } else if (atyp === 3) {
+          const len = buf[4]!;
+          if (buf.length < 7 + len) return;
+          host = buf.subarray(5, 5 + len).toString();
+          off = 5 + len;
+        } else {
+          client.end(Buffer.from([5, 8, 0, 1, 0, 0, 0, 0, 0, 0]));
+          return;
+        }
+        const port = buf.readUInt16BE(off);
+        const rest = buf.subarray(off + 2);
+        stage = 3;
+        client.off('data', onData);
+        used.push(`${host}:${port}`);
+        const upstream = connect(port, host, () => {
+          client.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]));
+          if (rest.length > 0) upstream.write(rest);
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        sockets.add(upstream);
+        upstream.on('error', () => client.destroy());
+      }
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    used,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+describe('SOCKS5 proxies (functional)', () => {
+  it('goes through socks5://, with user and password', async () => {
+    const target = await startServer((req, res) => res.end(`target ${req.url}`));
+    const open = await startSocks5(null);
+    const authed = await startSocks5({ user: 'su', pass: 'sp' });
+    try {
+      await using session = new ClientSession();
+      assert.equal(await (await session.get(`${target.url}/s`, { proxy: `socks5://127.0.0.1:${open.port}` })).text(), 'target /s');
+      assert.deepEqual(open.used, [`127.0.0.1:${target.port}`]);
+      const r = await session.get(`${target.url}/a`, { proxy: `socks5://127.0.0.1:${authed.port}`, proxyAuth: new BasicAuth('su', 'sp') });
+      assert.equal(await r.text(), 'target /a');
+      assert.equal(authed.used.length, 1);
+    } finally {
+      await open.close();
+      await authed.close();
+      await target.close();
     }
   });
 });
