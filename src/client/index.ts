@@ -17,6 +17,7 @@ export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOpti
 // Middlewares and tracing
 export { buildChain, retryMiddleware } from './middlewares.js';
 export type { ClientMiddleware, ClientHandler, RetryOptions } from './middlewares.js';
+export { digestAuthMiddleware, parseDigestChallenge } from './digest-auth.js';
 export { TraceConfig } from './tracing.js';
 export type {
   TraceConfigOptions,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BasicAuth, ClientSession, ContentTypeError, CookieJar, FormData } from '../../src/index.js';
+import { BasicAuth, ClientSession, ContentTypeError, CookieJar, FormData, digestAuthMiddleware } from '../../src/index.js';
 import { startPython } from './helpers.js';
 import type { PythonPeer } from './helpers.js';
 
@@ -164,5 +164,18 @@ describe('interop: httpbin', () => {
     const teapot = await session.get('/status/418');
     assert.equal(teapot.status, 418);
     teapot.release();
+  });
+
+  it('answers httpbin digest challenges (MD5, SHA-256, qop=auth) with digestAuthMiddleware', async () => {
+    await using s = new ClientSession({ baseUrl: peer.url, middlewares: [digestAuthMiddleware('user', 'passwd')] });
+    for (const path of ['/digest-auth/auth/user/passwd', '/digest-auth/auth/user/passwd/SHA-256']) {
+      const r = await s.get(path);
+      assert.equal(r.status, 200, path);
+      assert.deepEqual(await r.json(), { authenticated: true, user: 'user' });
+    }
+    await using wrong = new ClientSession({ baseUrl: peer.url, middlewares: [digestAuthMiddleware('user', 'nope')] });
+    const bad = await wrong.get('/digest-auth/auth/user/passwd');
+    assert.equal(bad.status, 401);
+    bad.release();
   });
 });
