@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
+import { isUtf8 } from 'node:buffer';
 import { constants as zc, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { CIMultiDict, MultiDictProxy } from '../common/multidict.js';
@@ -206,9 +207,9 @@ export class Exchange implements DispatchSink {
     const resp = new ClientResponse(this.#req, status, statusText, rawHeaders, reader, this);
     const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
     if (!noBody) {
-      this.#contentLength = resp.contentLength;
+      if (this.#ctx.onDownloadProgress !== undefined) this.#contentLength = resp.contentLength;
       if (this.#ctx.autoDecompress) {
-        const enc = resp.headers.get('content-encoding');
+        const enc = rawGet(rawHeaders, 'content-encoding');
         if (enc !== undefined) {
           const e = enc.trim().toLowerCase();
           if (e === 'gzip' || e === 'x-gzip' || e === 'deflate' || e === 'br') this.#encoding = e;
@@ -344,6 +345,16 @@ export class Exchange implements DispatchSink {
 
 const EMPTY_HISTORY: readonly ClientResponse[] = Object.freeze([]);
 
+/** First value of a header in undici's raw [name, value, ...] buffers; `name` is lower case. */
+function rawGet(raw: Buffer[], name: string): string | undefined {
+  const n = name.length;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === n && k.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
 /**
  * A response: status and headers are there; the body is read with `text()`, `json()`, `read()`
  * (which release the connection) or streamed from `content`.
@@ -447,7 +458,7 @@ export class ClientResponse implements AsyncDisposable {
   }
 
   #parsedType(): ParsedContentType {
-    return (this.#ctype ??= parseContentType(this.headers.get('content-type')));
+    return (this.#ctype ??= parseContentType(this.#headers === undefined ? rawGet(this.#raw, 'content-type') : this.#headers.get('content-type')));
   }
 
   /** The mimetype, `application/octet-stream` when absent (as aiohttp). */
@@ -462,7 +473,7 @@ export class ClientResponse implements AsyncDisposable {
 
   /** Content-Length as a number, or null. */
   get contentLength(): number | null {
-    const v = this.headers.get('content-length');
+    const v = this.#headers === undefined ? rawGet(this.#raw, 'content-length') : this.#headers.get('content-length');
     if (v === undefined) return null;
     const n = Number(v);
     return Number.isInteger(n) && n >= 0 ? n : null;
@@ -490,6 +501,10 @@ export class ClientResponse implements AsyncDisposable {
   async text(encoding?: string, options: TextOptions = {}): Promise<string> {
     const body = await this.read();
     const enc = encoding ?? this.getEncoding();
+    const lower = enc.toLowerCase();
+    if ((lower === 'utf-8' || lower === 'utf8') && (options.errors === 'replace' || isUtf8(body))) {
+      return body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
+    }
     let decoder: TextDecoder;
     try {
       decoder = new TextDecoder(enc, { fatal: (options.errors ?? 'strict') === 'strict' });
@@ -499,7 +514,10 @@ export class ClientResponse implements AsyncDisposable {
     try {
       return decoder.decode(body);
     } catch (cause) {
-      throw new ClientPayloadError(`Can not decode the body of ${this.#req._href} as ${enc}`, { cause });
+      throw new ClientPayloadError(
+        `Can not decode the body of ${this.#req._href} as ${enc}; pass the encoding, e.g. text('gbk'), or { errors: 'replace' }`,
+        { cause },
+      );
     }
   }
 
@@ -512,7 +530,7 @@ export class ClientResponse implements AsyncDisposable {
     const body = await this.read();
     const expected = options.contentType === undefined ? 'application/json' : options.contentType;
     if (expected !== null) {
-      const ctype = (this.headers.get('content-type') ?? '').toLowerCase();
+      const ctype = ((this.#headers === undefined ? rawGet(this.#raw, 'content-type') : this.#headers.get('content-type')) ?? '').toLowerCase();
       const ok = expected === 'application/json' ? isJsonMimetype(parseContentType(ctype).mimetype) : ctype.includes(expected);
       if (!ok) {
         throw new ContentTypeError(this.requestInfo, this._history, {
@@ -521,7 +539,8 @@ export class ClientResponse implements AsyncDisposable {
         });
       }
     }
-    const text = new TextDecoder(options.encoding ?? this.getEncoding()).decode(body).trim();
+    const enc = (options.encoding ?? this.getEncoding()).toLowerCase();
+    const text = (enc === 'utf-8' || enc === 'utf8' ? body.toString('utf8') : new TextDecoder(enc).decode(body)).trim();
     if (text.length === 0) return null;
     return (options.loads ?? JSON.parse)(text);
   }

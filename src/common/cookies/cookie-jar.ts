@@ -94,6 +94,7 @@ export class CookieJar implements AbstractCookieJar {
   #jar: ToughCookieJar;
   #shared = new Map<string, string>();
   #count = 0;
+  #toughUsed = false;
   readonly #unsafe: boolean;
   readonly #quote: boolean;
   readonly #secureOrigins: Set<string>;
@@ -123,15 +124,20 @@ export class CookieJar implements AbstractCookieJar {
     return (this.#jar.serializeSync()?.cookies ?? []).map((c) => Cookie.fromJSON(c)).filter((c): c is Cookie => c !== undefined);
   }
 
+  // Cheap and conservative: `#toughUsed` turns on once tough-cookie stored anything, so an empty
+  // jar costs nothing per request; exact counts come from `size`, which serialises.
   #refreshCount(): void {
-    this.#count = this.#shared.size + (this.#jar.serializeSync()?.cookies.length ?? 0);
+    this.#count = this.#shared.size + (this.#toughUsed ? 1 : 0);
   }
 
   updateCookies(cookies: CookiesInit, responseUrl?: URL | string): void {
     if (responseUrl === undefined || String(responseUrl) === '') {
       for (const e of iterInit(cookies)) {
         if (e instanceof Cookie) {
-          if (e.domain) this.#jar.setCookieSync(e, `http://${e.domain.replace(/^\./, '')}${e.path ?? '/'}`, { ignoreError: true });
+          if (e.domain) {
+            this.#jar.setCookieSync(e, `http://${e.domain.replace(/^\./, '')}${e.path ?? '/'}`, { ignoreError: true });
+            this.#toughUsed = true;
+          }
           else this.#shared.set(e.key, e.value);
         } else {
           this.#shared.set(e[0], e[1]);
@@ -145,6 +151,7 @@ export class CookieJar implements AbstractCookieJar {
     for (const e of iterInit(cookies)) {
       const c = e instanceof Cookie ? e : new Cookie({ key: e[0], value: e[1], path: '/' });
       this.#jar.setCookieSync(c, url, { ignoreError: true });
+      this.#toughUsed = true;
     }
     this.#refreshCount();
   }
@@ -153,6 +160,7 @@ export class CookieJar implements AbstractCookieJar {
     if (headers.length === 0) return;
     if (!this.#unsafe && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return;
     for (const h of headers) this.#jar.setCookieSync(h, url, { ignoreError: true });
+    this.#toughUsed = true;
     this.#refreshCount();
   }
 
@@ -168,7 +176,7 @@ export class CookieJar implements AbstractCookieJar {
   filterCookies(requestUrl: URL | string): Map<string, string> {
     const out = new Map<string, string>();
     for (const [k, v] of this.#shared) out.set(k, v);
-    if (this.#count > this.#shared.size) {
+    if (this.#toughUsed) {
       for (const c of this.#jar.getCookiesSync(this.#secureUrl(toUrl(requestUrl)))) out.set(c.key, c.value);
     }
     return out;
@@ -189,6 +197,7 @@ export class CookieJar implements AbstractCookieJar {
     if (predicate === undefined) {
       this.#jar.removeAllCookiesSync();
       this.#shared.clear();
+      this.#toughUsed = false;
       this.#count = 0;
       return;
     }
@@ -237,6 +246,7 @@ export class CookieJar implements AbstractCookieJar {
       ? new ToughCookieJar(undefined, { rejectPublicSuffixes: true, looseMode: true })
       : ToughCookieJar.deserializeSync(obj.cookies);
     this.#shared = new Map(obj.shared);
+    this.#toughUsed = (obj.cookies?.cookies.length ?? 0) > 0;
     this.#refreshCount();
   }
 
