@@ -75,6 +75,8 @@ export interface DispatchRequest {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   proxy: ProxySettings | null;
+  /** Per-request TLS: `false` skips verification, an object adds `tls.connect` options. */
+  ssl: SSLOption | undefined;
 }
 
 /** A proxy to go through: `http://` (CONNECT tunnel) or `socks5://`. */
@@ -173,6 +175,8 @@ export class TCPConnector {
   readonly limitPerHost: number;
   readonly forceClose: boolean;
   readonly #agent: Agent;
+  readonly #tlsAgents = new Map<object, Agent>();
+  readonly #socketPath: string | undefined;
   readonly #proxies = new Map<string, Dispatcher>();
   readonly #tls: ConnectionOptions;
   readonly #options: TCPConnectorOptions;
@@ -204,11 +208,17 @@ export class TCPConnector {
     if (options.cert !== undefined) tls.cert = options.cert;
     if (options.key !== undefined) tls.key = options.key;
     this.#tls = tls;
+    this.#socketPath = socketPath;
+    this.#agent = this.#makeAgent(tls);
+  }
+
+  #makeAgent(tls: ConnectionOptions): Agent {
+    const options = this.#options;
     const connectOpts: Record<string, unknown> = {
       ...tls,
       timeout: Math.round((options.connectTimeout ?? 30) * 1000),
     };
-    if (socketPath !== undefined) connectOpts.socketPath = socketPath;
+    if (this.#socketPath !== undefined) connectOpts.socketPath = this.#socketPath;
     else connectOpts.lookup = this.#lookup;
     if (options.localAddr !== undefined) connectOpts.localAddress = options.localAddr;
     if (options.http2) connectOpts.allowH2 = true;
@@ -234,7 +244,19 @@ export class TCPConnector {
     };
     if (this.limitPerHost > 0) agentOpts.connections = this.limitPerHost;
     if (options.maxResponseSize !== undefined) agentOpts.maxResponseSize = options.maxResponseSize;
-    this.#agent = new Agent(agentOpts);
+    return new Agent(agentOpts);
+  }
+
+  /** The pool for a per-request `ssl` setting: the default one, or one made (once) for it. */
+  #agentFor(ssl: SSLOption | undefined): Agent {
+    if (ssl === undefined || ssl === true) return this.#agent;
+    const key: object = ssl === false ? TCPConnector : ssl;
+    let agent = this.#tlsAgents.get(key);
+    if (agent === undefined) {
+      agent = this.#makeAgent(ssl === false ? { ...this.#tls, rejectUnauthorized: false } : { ...this.#tls, ...ssl });
+      this.#tlsAgents.set(key, agent);
+    }
+    return agent;
   }
 
   /** True after `close()`. */
@@ -246,10 +268,11 @@ export class TCPConnector {
   stats(): ConnectorStats {
     const connected: Record<string, number> = {};
     let total = 0;
-    const all = this.#agent.stats as Record<string, { connected?: number }>;
-    for (const [origin, s] of Object.entries(all)) {
-      connected[origin] = s.connected ?? 0;
-      total += s.connected ?? 0;
+    for (const agent of [this.#agent, ...this.#tlsAgents.values()]) {
+      for (const [origin, s] of Object.entries(agent.stats as Record<string, { connected?: number }>)) {
+        connected[origin] = (connected[origin] ?? 0) + (s.connected ?? 0);
+        total += s.connected ?? 0;
+      }
     }
     return { connected, totalConnected: total, queued: this.#queue.length, active: this.#active };
   }
@@ -371,7 +394,7 @@ export class TCPConnector {
       reset: this.forceClose,
     };
     try {
-      const dispatcher = req.proxy === null ? this.#agent : this.#proxyAgent(req.proxy);
+      const dispatcher = req.proxy === null ? this.#agentFor(req.ssl) : this.#proxyAgent(req.proxy);
       dispatcher.dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
     } catch (err) {
       handler.onError(err as Error);
@@ -409,7 +432,7 @@ export class TCPConnector {
     const q = this.#queue;
     this.#queue = [];
     for (const run of q) run();
-    await Promise.all([this.#agent.destroy(), ...[...this.#proxies.values()].map((a) => a.destroy())]);
+    await Promise.all([this.#agent.destroy(), ...[...this.#tlsAgents.values(), ...this.#proxies.values()].map((a) => a.destroy())]);
   }
 
   /** The options this connector was made with. */

@@ -61,8 +61,6 @@ export class Deadline {
         this.#current?._fail(this.#fired);
       }, Math.max(1, Math.round(seconds * 1000)));
       this.#timer.unref();
-    } else if (seconds === 0) {
-      this.#fired = new ServerTimeoutError('total', `Total timeout of 0s expired (${url})`);
     }
   }
   get fired(): ServerTimeoutError | null {

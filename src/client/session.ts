@@ -10,7 +10,7 @@ import type { AbstractCookieJar, CookiesInit } from '../common/cookies/cookie-ja
 import { buildTarget, URLError } from '../common/url.js';
 import type { Params } from '../common/url.js';
 import { TCPConnector } from './connector.js';
-import type { DispatchRequest, ProxySettings } from './connector.js';
+import type { DispatchRequest, ProxySettings, SSLOption } from './connector.js';
 import {
   ClientSessionClosedError,
   InvalidUrlClientError,
@@ -106,6 +106,8 @@ export interface RequestOptions {
   raiseForStatus?: RaiseForStatus;
   /** Decompress the body. Default the session's. */
   autoDecompress?: boolean;
+  /** TLS for this request: `false` skips certificate verification, an object adds `tls.connect` options. */
+  ssl?: SSLOption;
   /** Proxy for this request. */
   proxy?: string | URL;
   proxyAuth?: BasicAuth;
@@ -125,6 +127,16 @@ export interface RequestOptions {
 }
 
 const DEFAULT_ACCEPT_ENCODING = 'gzip, deflate, br';
+
+// A session collected without close() leaks its pool; warn once per session, as aiohttp's
+// "Unclosed client session" does, and close the pool it owned (aio-libs/aiohttp#1175).
+const unclosed = new FinalizationRegistry<TCPConnector | null>((connector) => {
+  process.emitWarning('Unclosed client session: call `await session.close()` or use `await using`', {
+    type: 'ResourceWarning',
+    code: 'AIOHTTP_TS_UNCLOSED_SESSION',
+  });
+  void connector?.close();
+});
 const USER_AGENT = 'aiohttp-ts/0.1';
 
 function envProxy(url: URL): string | null {
@@ -211,6 +223,7 @@ export class ClientSession implements AsyncDisposable {
     this.#proxyAuth = options.proxyAuth ?? null;
     this.#trustEnv = options.trustEnv ?? false;
     this.#allowInsecureRedirects = options.allowInsecureRedirects ?? false;
+    unclosed.register(this, this.#connectorOwner ? this.#connector : null, this);
   }
 
   /** True after `close()`. */
@@ -448,6 +461,7 @@ export class ClientSession implements AsyncDisposable {
       headersTimeoutMs: toMs(timeout.sockRead),
       bodyTimeoutMs: toMs(timeout.sockRead),
       proxy,
+      ssl: options.ssl,
     };
     const resp = await new Promise<ClientResponse>((resolve, reject) => {
       const ex = new Exchange(ctx, req, resolve, reject);
@@ -491,6 +505,7 @@ export class ClientSession implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    unclosed.unregister(this);
     if (this.#connectorOwner) await this.#connector.close();
   }
 

@@ -1,6 +1,6 @@
 /**
  * ClientTimeout, as aiohttp's: every limit is in seconds (fractions allowed); `null` or
- * `undefined` disables it. `total` covers the whole operation (redirects and reading the body),
+ * `undefined` (or 0, as in aiohttp) disables it. `total` covers the whole operation (redirects and reading the body),
  * `connect` getting a connection (pool queue included), `sockConnect` opening a socket, `sockRead`
  * the longest silence while reading.
  */
@@ -55,7 +55,7 @@ export class ClientTimeout {
 /** aiohttp's default: five minutes in total, no other limit. */
 export const DEFAULT_TIMEOUT = new ClientTimeout({ total: 300 });
 
-/** Seconds to milliseconds for timers; 0 means disabled. */
+/** Seconds to milliseconds for timers; null and 0 both mean disabled, as in aiohttp. */
 export function toMs(seconds: number | null): number {
-  return seconds === null ? 0 : Math.max(1, Math.round(seconds * 1000));
+  return seconds === null || seconds === 0 ? 0 : Math.max(1, Math.round(seconds * 1000));
 }

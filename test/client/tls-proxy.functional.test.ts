@@ -68,6 +68,10 @@ describe('TLS and HTTP/2 (functional)', () => {
     assert.equal(await (await withCa.get(`https://localhost:${httpsPort}/`)).text(), 'tls 1.1');
     await using noVerify = new ClientSession({ connector: new TCPConnector({ ssl: false }) });
     assert.equal(await (await noVerify.get(`https://127.0.0.1:${httpsPort}/`)).text(), 'tls 1.1');
+    await using perRequest = new ClientSession();
+    assert.equal(await (await perRequest.get(`https://localhost:${httpsPort}/`, { ssl: false })).text(), 'tls 1.1');
+    assert.equal(await (await perRequest.get(`https://localhost:${httpsPort}/`, { ssl: { ca: cert } })).text(), 'tls 1.1');
+    await assert.rejects(perRequest.get(`https://localhost:${httpsPort}/`), ClientConnectorCertificateError);
   });
 
   it('refuses an https to http redirect unless allowed', async () => {
