@@ -45,6 +45,8 @@ export interface TCPConnectorOptions {
   connectTimeout?: number;
   /** Dispatcher-level response size cap in bytes (raw, before decompression). */
   maxResponseSize?: number;
+  /** Largest response head (status line and headers) in bytes; aiohttp's max_field_size role. Default 16 KiB. */
+  maxHeaderSize?: number;
 }
 
 /** Options of `new UnixConnector()`. */
@@ -244,6 +246,7 @@ export class TCPConnector {
     };
     if (this.limitPerHost > 0) agentOpts.connections = this.limitPerHost;
     if (options.maxResponseSize !== undefined) agentOpts.maxResponseSize = options.maxResponseSize;
+    if (options.maxHeaderSize !== undefined) agentOpts.maxHeaderSize = options.maxHeaderSize;
     return new Agent(agentOpts);
   }
 

@@ -127,7 +127,12 @@ export function buildTarget(
   params: Params | undefined,
   encoded: boolean,
 ): RequestTarget {
-  const raw = typeof input === 'string' ? input : input.href;
+  let raw = typeof input === 'string' ? input : input.href;
+  if (encoded && base !== undefined && typeof input === 'string' && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(input)) {
+    // A relative encoded URL joins the base as text, so its escapes are kept verbatim too.
+    raw = input.startsWith('/') ? base.origin + input : base.origin + base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1) + input;
+    base = undefined;
+  }
   const url = parse(raw, base);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new URLError(raw, `Unsupported URL scheme ${url.protocol.slice(0, -1)}`);
@@ -136,6 +141,7 @@ export function buildTarget(
   let query: string;
   let pathname: string;
   if (encoded && base === undefined && typeof input === 'string') {
+    // (base is undefined here also for a relative encoded URL, joined above.)
     // Verbatim: take path and query from the string itself, not from the parser's re-quoting.
     const start = raw.indexOf('//') + 2;
     const slash = raw.slice(start).search(/[/?#]/);
@@ -158,6 +164,7 @@ export function buildTarget(
   const origin = url.origin;
   let href: string;
   if (encoded && params === undefined && typeof input === 'string' && base === undefined) {
+    // Verbatim, fragment included.
     href = raw;
   } else {
     href = origin + path + url.hash;

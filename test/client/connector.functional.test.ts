@@ -12,6 +12,7 @@ import {
   TraceConfig,
   retryMiddleware,
   ClientConnectionError,
+  ClientPayloadError,
 } from '../../src/index.js';
 import type { ClientMiddleware } from '../../src/index.js';
 import { readBody, startServer } from './helpers.js';
@@ -32,6 +33,11 @@ describe('TCPConnector (functional)', () => {
             inFlight--;
             res.end('slow');
           }, 30);
+          return;
+        }
+        if (req.url === '/huge-header') {
+          res.setHeader('x-huge', 'h'.repeat(20_000));
+          res.end('ok');
           return;
         }
         if (req.url === '/big') {
@@ -97,6 +103,15 @@ describe('TCPConnector (functional)', () => {
     await Promise.all(Array.from({ length: 8 }, () => session.get(`${srv.url}/slow`).then((r) => r.text())));
     assert.ok(maxInFlight <= 2, `max in flight ${maxInFlight}`);
     assert.ok(srv.connections - before <= 2);
+  });
+
+  it('caps the response head with maxHeaderSize', async () => {
+    await using small = new ClientSession({ connector: new TCPConnector({ maxHeaderSize: 8192 }) });
+    await assert.rejects(small.get(`${srv.url}/huge-header`), (e: unknown) => e instanceof ClientPayloadError && /head is too large/.test(e.message));
+    await using big = new ClientSession({ connector: new TCPConnector({ maxHeaderSize: 65536 }) });
+    const r = await big.get(`${srv.url}/huge-header`);
+    assert.equal(r.headers.get('x-huge')?.length, 20_000);
+    r.release();
   });
 
   it('forceClose opens a connection per request', async () => {

@@ -35,6 +35,9 @@ describe('url', () => {
     assert.equal(t.href, 'http://h:8080/querystring?key+1=val');
     assert.equal(buildTarget('http://h/%7e/../x', undefined, undefined, true).path, '/%7e/../x');
     assert.equal(buildTarget('http://h', undefined, undefined, true).path, '/');
+    const base = new URL('http://h/api/v1/');
+    assert.equal(buildTarget('q?key+1=%7e', base, undefined, true).href, 'http://h/api/v1/q?key+1=%7e');
+    assert.equal(buildTarget('/a%2fb', base, undefined, true).path, '/a%2fb');
   });
 
   it('joins relative URLs to a base', () => {
