@@ -95,6 +95,8 @@ export interface ProxySettings {
 export interface DispatchSink {
   /** True when trace signals are wanted (connection queue/create/reuse, DNS). */
   readonly traced: boolean;
+  /** True once the caller gave up (timeout); a queued request is then dropped. */
+  readonly cancelled: boolean;
   onQueued(start: boolean): void;
   onConnectionCreate(start: boolean): void;
   onConnectionReuse(): void;
@@ -379,6 +381,12 @@ export class TCPConnector {
     }
     sink.onQueued(true);
     this.#queue.push(() => {
+      if (sink.cancelled) {
+        // Pass the slot on: this request timed out while waiting for it.
+        if (sink.traced) this._traceForget(req.origin, sink);
+        this._releaseSlot();
+        return;
+      }
       sink.onQueued(false);
       this.#send(req, sink);
     });

@@ -143,6 +143,11 @@ export class Exchange implements DispatchSink {
     ctx.deadline.attach(this);
   }
 
+  /** True once the exchange failed (timeout, release) before or while running. */
+  get cancelled(): boolean {
+    return this.#failed !== null;
+  }
+
   /** True once the body was fully received, failed or released. */
   get bodyDone(): boolean {
     return this.#bodyDone;
@@ -415,7 +420,11 @@ export class ClientResponse implements AsyncDisposable {
     if (this.#headers === undefined) {
       const md = new CIMultiDict<string>();
       const raw = this.#raw;
-      for (let i = 0; i + 1 < raw.length; i += 2) md.add(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        // HTTP/2 pseudo-headers (`:status`) are not headers.
+        if (raw[i]![0] === 0x3a) continue;
+        md.add(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+      }
       this.#headers = new MultiDictProxy(md);
     }
     return this.#headers;
@@ -425,7 +434,9 @@ export class ClientResponse implements AsyncDisposable {
   get rawHeaders(): Array<[string, string]> {
     const out: Array<[string, string]> = [];
     const raw = this.#raw;
-    for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1')]);
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]![0] !== 0x3a) out.push([raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1')]);
+    }
     return out;
   }
 

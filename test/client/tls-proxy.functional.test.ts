@@ -47,6 +47,7 @@ describe('TLS and HTTP/2 (functional)', () => {
     });
     httpsPort = await listen(https);
     h2 = createSecureServer({ key, cert, allowHTTP1: true }, (req, res) => {
+      res.setHeader('x-proto', req.httpVersion);
       res.end(`h2 ${req.httpVersion}`);
     });
     h2Port = await listen(h2);
@@ -87,6 +88,9 @@ describe('TLS and HTTP/2 (functional)', () => {
     await using session = new ClientSession({ connector: new TCPConnector({ ca: cert, http2: true }) });
     const resp = await session.get(`https://localhost:${h2Port}/`);
     assert.equal(resp.status, 200);
+    assert.equal(resp.reason, 'OK');
+    assert.equal(resp.headers.get('x-proto'), '2.0');
+    assert.ok(![...resp.headers.keys()].some((k) => k.startsWith(':')));
     assert.equal(await resp.text(), 'h2 2.0');
   });
 });
