@@ -7,6 +7,7 @@ import type { MultiDictInit } from '../common/multidict.js';
 import { FormData } from '../common/form-data.js';
 import { FormUrlEncodedPayload, JsonPayload, Payload, isAsyncIterable, toPayload } from '../common/payload.js';
 import { encodeParams } from '../common/url.js';
+import { Blob } from 'node:buffer';
 import type { Params } from '../common/url.js';
 
 /** A read-only, case-insensitive header view. */
@@ -126,6 +127,7 @@ export type RequestData =
   | string
   | Uint8Array
   | ArrayBuffer
+  | Blob
   | FormData
   | Payload
   | URLSearchParams
@@ -136,7 +138,7 @@ export type RequestData =
 
 function hasStreamValue(obj: Readonly<Record<string, unknown>> | Iterable<readonly [string, unknown]>): boolean {
   const values = Symbol.iterator in obj ? [...(obj as Iterable<readonly [string, unknown]>)].map((e) => e[1]) : Object.values(obj);
-  return values.some((v) => v instanceof Uint8Array || v instanceof Payload || isAsyncIterable(v));
+  return values.some((v) => v instanceof Uint8Array || v instanceof Payload || v instanceof Blob || isAsyncIterable(v));
 }
 
 /**

@@ -4,6 +4,7 @@
  * `multipart/form-data` with each file streamed.
  */
 import { Readable } from 'node:stream';
+import { Blob } from 'node:buffer';
 import { MultipartWriter } from './multipart/writer.js';
 import { FormUrlEncodedPayload, isAsyncIterable, Payload, toPayload } from './payload.js';
 import { quoteQueryPart } from './url.js';
@@ -25,7 +26,7 @@ export interface FormDataOptions {
 }
 
 /** A field value: text, bytes, a file stream, any readable stream or async iterable. */
-export type FormFieldValue = string | number | Uint8Array | Readable | AsyncIterable<unknown> | Payload;
+export type FormFieldValue = string | number | Uint8Array | Blob | Readable | AsyncIterable<unknown> | Payload;
 
 interface Field {
   readonly name: string;
@@ -57,7 +58,7 @@ export class FormData {
     if (typeof name !== 'string') throw new TypeError('addField: name must be a string');
     let filename = options.filename ?? null;
     const contentType = options.contentType ?? null;
-    const isStream = value instanceof Readable || value instanceof Payload || (typeof value === 'object' && isAsyncIterable(value));
+    const isStream = value instanceof Readable || value instanceof Payload || value instanceof Blob || (typeof value === 'object' && isAsyncIterable(value));
     if (isStream) {
       this.#multipart = true;
     } else if (value instanceof Uint8Array) {

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { createReadStream, ReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
+import { Blob } from 'node:buffer';
 
 /** A request body. */
 export abstract class Payload {
@@ -136,6 +137,23 @@ export class FilePayload extends Payload {
   }
 }
 
+/** A Blob or File: its size and type are known, and it can be read again. */
+export class BlobPayload extends Payload {
+  readonly blob: Blob;
+  constructor(blob: Blob, contentType?: string | null, filename?: string | null) {
+    const name = (blob as { name?: unknown }).name;
+    super(contentType === undefined ? blob.type || 'application/octet-stream' : contentType, blob.size,
+      filename === undefined ? (typeof name === 'string' ? name : null) : filename);
+    this.blob = blob;
+  }
+  get replayable(): boolean {
+    return true;
+  }
+  body(): AsyncIterable<Buffer> {
+    return toBuffers(this.blob.stream() as unknown as AsyncIterable<unknown>);
+  }
+}
+
 /** True for node streams and async iterables (but not strings or buffers). */
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
@@ -147,6 +165,7 @@ export function toPayload(value: unknown, contentType?: string | null, filename?
   if (typeof value === 'string') return new StringPayload(value, contentType === undefined ? 'text/plain; charset=utf-8' : contentType, filename ?? null);
   if (value instanceof Uint8Array) return new BytesPayload(value, contentType === undefined ? 'application/octet-stream' : contentType, filename ?? null);
   if (value instanceof ArrayBuffer) return new BytesPayload(new Uint8Array(value), contentType ?? 'application/octet-stream', filename ?? null);
+  if (value instanceof Blob) return new BlobPayload(value, contentType, filename);
   if (value instanceof ReadStream) return new FilePayload(value, contentType === undefined ? 'application/octet-stream' : contentType, filename);
   if (value instanceof Readable || isAsyncIterable(value)) {
     return new StreamPayload(value as AsyncIterable<unknown>, contentType === undefined ? 'application/octet-stream' : contentType, filename ?? null);

@@ -57,6 +57,17 @@ describe('FormData', () => {
     assert.ok(body.includes('filename="s.txt"\r\nContent-Type: application/octet-stream\r\n\r\n1234\r\n--B--'));
   });
 
+  it('sends a Blob/File with its type and name, replayably', async () => {
+    const { File } = await import('node:buffer');
+    const f = new FormData(undefined, { boundary: 'B' });
+    f.addField('doc', new File(['hello'], 'h.txt', { type: 'text/plain' }));
+    const p = f.toPayload();
+    assert.equal(p.replayable, true);
+    const body = await collect(p);
+    assert.ok(body.includes('name="doc"; filename="h.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n'));
+    assert.equal(p.size, Buffer.byteLength(body));
+  });
+
   it('rejects bad values and boundaries', () => {
     assert.throws(() => new FormData().addField('x', {} as never), /must be a string, number, bytes or stream/);
     assert.throws(() => new MultipartWriter('form-data', 'bad boundary!'), /invalid multipart boundary/);
