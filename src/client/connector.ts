@@ -6,12 +6,32 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Agent, ProxyAgent, Socks5ProxyAgent, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
 
-/** TLS settings: `false` skips certificate verification, an object is passed to `tls.connect`. */
-export type SSLOption = boolean | ConnectionOptions;
+/**
+ * Pins a server certificate by its SHA-256 digest, as aiohttp's `Fingerprint`; the chain is not
+ * verified, only the digest (MD5 and SHA-1 digests are refused as insecure, as aiohttp does).
+ */
+export class Fingerprint {
+  readonly fingerprint: Buffer;
+  constructor(fingerprint: Buffer | string) {
+    const buf = typeof fingerprint === 'string' ? Buffer.from(fingerprint.replace(/:/g, ''), 'hex') : fingerprint;
+    if (buf.length === 16 || buf.length === 20) throw new RangeError('md5 and sha1 are insecure and not supported. Use sha256.');
+    if (buf.length !== 32) throw new RangeError('fingerprint has invalid length');
+    this.fingerprint = Buffer.from(buf);
+  }
+  /** @internal */
+  _matches(socket: TLSSocket): boolean {
+    const cert = socket.getPeerCertificate();
+    if (cert === null || typeof cert.fingerprint256 !== 'string') return false;
+    return Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex').equals(this.fingerprint);
+  }
+}
+
+/** TLS settings: `false` skips verification, a Fingerprint pins the certificate, an object goes to `tls.connect`. */
+export type SSLOption = boolean | ConnectionOptions | Fingerprint;
 
 /** Options of `new TCPConnector()`. */
 export interface TCPConnectorOptions {
@@ -206,17 +226,17 @@ export class TCPConnector {
     this.#family = options.family ?? 0;
     if (this.limit < 0 || this.limitPerHost < 0) throw new RangeError('limit and limitPerHost must be >= 0');
     const tls: ConnectionOptions = {};
-    if (options.ssl === false) tls.rejectUnauthorized = false;
+    if (options.ssl === false || options.ssl instanceof Fingerprint) tls.rejectUnauthorized = false;
     else if (typeof options.ssl === 'object') Object.assign(tls, options.ssl);
     if (options.ca !== undefined) tls.ca = options.ca;
     if (options.cert !== undefined) tls.cert = options.cert;
     if (options.key !== undefined) tls.key = options.key;
     this.#tls = tls;
     this.#socketPath = socketPath;
-    this.#agent = this.#makeAgent(tls);
+    this.#agent = this.#makeAgent(tls, options.ssl instanceof Fingerprint ? options.ssl : null);
   }
 
-  #makeAgent(tls: ConnectionOptions): Agent {
+  #makeAgent(tls: ConnectionOptions, fingerprint: Fingerprint | null): Agent {
     const options = this.#options;
     const connectOpts: Record<string, unknown> = {
       ...tls,
@@ -232,6 +252,12 @@ export class TCPConnector {
       const sink = this.#pendingTraced.size > 0 ? this.#claimCreate(origin) : null;
       sink?.onConnectionCreate(true);
       base(opts, (err, socket) => {
+        if (err === null && fingerprint !== null && opts.protocol === 'https:' && !fingerprint._matches(socket as TLSSocket)) {
+          (socket as Socket).destroy();
+          const e = Object.assign(new Error(`certificate fingerprint mismatch for ${opts.hostname}`), { code: 'ERR_CLIENT_FINGERPRINT' });
+          (cb as (e: Error | null, s: Socket | null) => void)(e, null);
+          return;
+        }
         if (sink !== null && err === null) sink.onConnectionCreate(false);
         (cb as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
       });
@@ -258,7 +284,9 @@ export class TCPConnector {
     const key: object = ssl === false ? TCPConnector : ssl;
     let agent = this.#tlsAgents.get(key);
     if (agent === undefined) {
-      agent = this.#makeAgent(ssl === false ? { ...this.#tls, rejectUnauthorized: false } : { ...this.#tls, ...ssl });
+      agent = ssl instanceof Fingerprint
+        ? this.#makeAgent({ ...this.#tls, rejectUnauthorized: false }, ssl)
+        : this.#makeAgent(ssl === false ? { ...this.#tls, rejectUnauthorized: false } : { ...this.#tls, ...ssl }, null);
       this.#tlsAgents.set(key, agent);
     }
     return agent;

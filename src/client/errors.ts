@@ -306,6 +306,8 @@ export function fromUndiciError(err: unknown, ctx: UndiciErrorContext): Error {
     case 'ECONNRESET':
     case 'EPIPE':
       return new ServerDisconnectedError(`Server disconnected (${ctx.url}): ${msg}`, opts);
+    case 'ERR_CLIENT_FINGERPRINT':
+      return new ServerFingerprintMismatch(`${msg} (${ctx.url})`, opts);
     case 'UND_ERR_HEADERS_OVERFLOW':
       return new ClientPayloadError(`Response head is too large (${ctx.url}): ${msg}`, opts);
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':

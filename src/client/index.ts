@@ -11,7 +11,7 @@ export { ClientTimeout, DEFAULT_TIMEOUT } from './timeout.js';
 export type { ClientTimeoutOptions } from './timeout.js';
 
 // Connectors
-export { TCPConnector, UnixConnector } from './connector.js';
+export { TCPConnector, UnixConnector, Fingerprint } from './connector.js';
 export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption } from './connector.js';
 
 // Middlewares and tracing

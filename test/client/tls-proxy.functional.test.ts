@@ -13,7 +13,9 @@ import {
   BasicAuth,
   ClientConnectorCertificateError,
   ClientSession,
+  Fingerprint,
   NonHttpUrlRedirectClientError,
+  ServerFingerprintMismatch,
   TCPConnector,
 } from '../../src/index.js';
 import { startServer } from './helpers.js';
@@ -73,6 +75,18 @@ describe('TLS and HTTP/2 (functional)', () => {
     assert.equal(await (await perRequest.get(`https://localhost:${httpsPort}/`, { ssl: false })).text(), 'tls 1.1');
     assert.equal(await (await perRequest.get(`https://localhost:${httpsPort}/`, { ssl: { ca: cert } })).text(), 'tls 1.1');
     await assert.rejects(perRequest.get(`https://localhost:${httpsPort}/`), ClientConnectorCertificateError);
+  });
+
+  it('pins a certificate with Fingerprint', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    const digest = new X509Certificate(cert).fingerprint256;
+    await using session = new ClientSession();
+    const ok = await session.get(`https://127.0.0.1:${httpsPort}/`, { ssl: new Fingerprint(digest) });
+    assert.equal(await ok.text(), 'tls 1.1');
+    await assert.rejects(session.get(`https://127.0.0.1:${httpsPort}/`, { ssl: new Fingerprint(Buffer.alloc(32)) }), ServerFingerprintMismatch);
+    await using pinned = new ClientSession({ connector: new TCPConnector({ ssl: new Fingerprint(digest) }) });
+    assert.equal(await (await pinned.get(`https://localhost:${httpsPort}/`)).text(), 'tls 1.1');
+    assert.throws(() => new Fingerprint(Buffer.alloc(20)), /sha1 are insecure/);
   });
 
   it('refuses an https to http redirect unless allowed', async () => {
