@@ -10,14 +10,23 @@ import type { CIMultiDict } from '../common/multidict.js';
 /** One trace signal: callbacks run in order; async ones are awaited where the client can wait. */
 export type TraceSignal<P> = Array<(session: unknown, ctx: Record<string, unknown>, params: P) => void | Promise<void>>;
 
+/** Params of `onRequestStart`. */
 export interface TraceRequestStartParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict }
+/** Params of `onRequestChunkSent`: one body chunk written. */
 export interface TraceRequestChunkSentParams { readonly method: string; readonly url: URL; readonly chunk: Buffer }
+/** Params of `onResponseChunkReceived`: one body chunk read from the socket. */
 export interface TraceResponseChunkReceivedParams { readonly method: string; readonly url: URL; readonly chunk: Buffer }
+/** Params of `onRequestEnd`: status and headers have arrived. */
 export interface TraceRequestEndParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: unknown }
+/** Params of `onRequestException`. */
 export interface TraceRequestExceptionParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly exception: Error }
+/** Params of `onRequestRedirect`: `response` is the redirect. */
 export interface TraceRequestRedirectParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: unknown }
+/** Params of `onRequestHeadersSent` (fired once the request, body included, is written). */
 export interface TraceRequestHeadersSentParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict }
+/** Params of the connection signals (none). */
 export type TraceConnectionParams = Record<string, never>;
+/** Params of the DNS signals. */
 export interface TraceDnsParams { readonly host: string }
 
 /** Options of `new TraceConfig()`. */

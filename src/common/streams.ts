@@ -96,11 +96,6 @@ export class StreamReader implements AsyncIterable<Buffer> {
     return this.#paused;
   }
 
-  /** @internal Sets the callback run once the stream is consumed or failed. */
-  _setOnDone(fn: ((err: Error | null) => void) | undefined): void {
-    this.#onDone = fn;
-  }
-
   /** Producer side: appends a chunk; returns false when the producer should pause. */
   feedData(chunk: Buffer): boolean {
     if (this.#eof || chunk.length === 0) return !this.#paused;
@@ -357,11 +352,4 @@ export class StreamReader implements AsyncIterable<Buffer> {
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return this.iterAny();
   }
-}
-
-/** A StreamReader that is already at EOF (bodies of HEAD, 204 and 304 responses). */
-export function emptyStreamReader(): StreamReader {
-  const r = new StreamReader();
-  r.feedEof();
-  return r;
 }

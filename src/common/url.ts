@@ -171,8 +171,3 @@ export function buildTarget(
   }
   return { url, origin, path, href };
 }
-
-/** Whether two URLs share scheme, host and port. */
-export function sameOrigin(a: URL, b: URL): boolean {
-  return a.protocol === b.protocol && a.host === b.host;
-}
