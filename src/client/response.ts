@@ -73,6 +73,11 @@ export class Deadline {
     this.#current = ex;
     if (this.#fired !== null) ex._fail(this.#fired);
   }
+  /** Fails the current hop, if still running, so its connection is not left behind. */
+  abortCurrent(err: Error): void {
+    const ex = this.#current;
+    if (ex !== null && !ex.bodyDone) ex._fail(err);
+  }
   clear(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);

@@ -358,6 +358,8 @@ export class ClientSession implements AsyncDisposable {
         return resp;
       }
     } catch (err) {
+      // A middleware or check that threw after a response arrived must not leak its connection.
+      deadline.abortCurrent(err instanceof Error ? err : new Error(String(err)));
       deadline.clear();
       if (trace !== null) await trace.send('onRequestException', { method: req.method, url: req.url, headers: req.headers, exception: err as Error });
       throw err;

@@ -88,6 +88,18 @@ describe('TCPConnector (functional)', () => {
     );
   });
 
+  it('frees the connection when a middleware throws after the response arrived', async () => {
+    const boom: ClientMiddleware = async (req, handler) => {
+      await handler(req);
+      throw new Error('middleware failed');
+    };
+    await using session = new ClientSession({ connector: new TCPConnector({ limit: 1 }), middlewares: [boom] });
+    await assert.rejects(session.get(`${srv.url}/big`), /middleware failed/);
+    await assert.rejects(session.get(`${srv.url}/big`), /middleware failed/);
+    const r = await session.get(`${srv.url}/`, { middlewares: [] });
+    assert.equal(await r.text(), 'ok');
+  });
+
   it('limits concurrent connections in total', async () => {
     await using session = new ClientSession({ connector: new TCPConnector({ limit: 3 }) });
     maxInFlight = 0;
