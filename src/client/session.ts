@@ -108,6 +108,8 @@ export interface RequestOptions {
   autoDecompress?: boolean;
   /** TLS for this request: `false` skips certificate verification, an object adds `tls.connect` options. */
   ssl?: SSLOption;
+  /** Send the body with chunked transfer encoding even when its size is known. */
+  chunked?: boolean;
   /** Proxy for this request. */
   proxy?: string | URL;
   proxyAuth?: BasicAuth;
@@ -432,7 +434,9 @@ export class ClientSession implements AsyncDisposable {
     if (body !== null) {
       if (body.size === null) await body.prepare();
       if (body.contentType !== null && !h.has('content-type')) h.add('Content-Type', body.contentType);
-      if (body.size !== null && !h.has('content-length') && !h.has('transfer-encoding')) h.set('Content-Length', String(body.size));
+      if (body.size !== null && options.chunked !== true && !h.has('content-length') && !h.has('transfer-encoding')) {
+        h.set('Content-Length', String(body.size));
+      }
     }
     if (req.auth !== null && !h.has('authorization')) h.add('Authorization', req.auth.encode());
     // The headers array undici gets; the jar's Cookie header is computed per hop, not stored in `h`.
@@ -459,7 +463,7 @@ export class ClientSession implements AsyncDisposable {
       path: req._path,
       method: req.method,
       headers: flat,
-      body: body === null ? null : body.body(),
+      body: body === null ? null : options.chunked === true ? asIterable(body.body()) : body.body(),
       headersTimeoutMs: toMs(timeout.sockRead),
       bodyTimeoutMs: toMs(timeout.sockRead),
       proxy,
@@ -514,6 +518,14 @@ export class ClientSession implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A buffer as a one-chunk iterable, so undici sends it chunked. */
+function asIterable(b: Buffer | AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  if (!Buffer.isBuffer(b)) return b;
+  return (async function* () {
+    yield b;
+  })();
 }
 
 /** Reads a small redirect body so the connection is reused; a large or unknown one is dropped. */

@@ -354,6 +354,14 @@ describe('ClientSession (functional)', () => {
     assert.equal(d.body, 'a=1&b=two+words');
   });
 
+  it('sends a sized body chunked on request', async () => {
+    type Echo = { body: string; headers: Record<string, string> };
+    const d = (await (await session.post('/echo', { data: 'abc', chunked: true })).json()) as Echo;
+    assert.equal(d.headers['transfer-encoding'], 'chunked');
+    assert.equal(d.headers['content-length'], undefined);
+    assert.equal(d.body, 'abc');
+  });
+
   it('refuses data and json together', async () => {
     await assert.rejects(session.post('/echo', { data: 'x', json: {} }), {
       name: 'TypeError',
