@@ -7,6 +7,8 @@ export { ClientRequest, RequestInfo, BasicAuth } from './request.js';
 export type { RequestData, Progress, CIMultiDictProxy } from './request.js';
 export { ClientResponse } from './response.js';
 export type { JsonOptions, TextOptions } from './response.js';
+export { parseLinkHeader } from './links.js';
+export type { LinkInfo } from './links.js';
 export { ClientTimeout, DEFAULT_TIMEOUT } from './timeout.js';
 export type { ClientTimeoutOptions } from './timeout.js';
 

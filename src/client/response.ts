@@ -8,7 +8,7 @@ import { TextDecoder } from 'node:util';
 import { isUtf8 } from 'node:buffer';
 import { constants as zc, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { CIMultiDict, MultiDictProxy } from '../common/multidict.js';
+import { CIMultiDict, MultiDict, MultiDictProxy } from '../common/multidict.js';
 import { isJsonMimetype, parseContentType } from '../common/content-type.js';
 import type { ParsedContentType } from '../common/content-type.js';
 import { StreamReader } from '../common/streams.js';
@@ -29,6 +29,8 @@ import {
 import { RequestInfo } from './request.js';
 import type { ClientRequest, CIMultiDictProxy, Progress } from './request.js';
 import type { Trace } from './tracing.js';
+import { parseLinkHeader } from './links.js';
+import type { LinkInfo } from './links.js';
 
 /** Options of `response.json()`. */
 export interface JsonOptions {
@@ -459,6 +461,11 @@ export class ClientResponse implements AsyncDisposable {
   /** Cookies this response set, by name. */
   get cookies(): Record<string, Cookie> {
     return (this.#cookies ??= parseSetCookies(this._setCookieHeaders()));
+  }
+
+  /** Parsed Link headers by `rel` (or URL when there is no rel), as aiohttp's `links`. */
+  get links(): MultiDictProxy<LinkInfo> {
+    return new MultiDictProxy(new MultiDict<LinkInfo>(parseLinkHeader(this.headers.getAll('link'), this.url)));
   }
 
   /** Responses of the redirects that led here, oldest first. */

@@ -69,6 +69,10 @@ const routes: Record<string, Handler> = {
     };
     write();
   },
+  '/links': (_req, res) => {
+    res.setHeader('link', ['<https://api.test/items?page=2>; rel="next"; title="Next, page"', '</items?page=1>; rel=first, <../up>']);
+    res.end();
+  },
   '/lines': (_req, res) => {
     res.end('one\ntwo\nthree');
   },
@@ -212,6 +216,16 @@ describe('ClientSession (functional)', () => {
     assert.equal(resp.cookies.c1!.value, 'v1');
     assert.equal(resp.cookies.c2!.httpOnly, true);
     assert.equal(resp.contentLength, 2);
+    resp.release();
+  });
+
+  it('parses Link headers into links by rel', async () => {
+    const resp = await session.get('/links');
+    const links = resp.links;
+    assert.equal(links.get('next')!.url.href, 'https://api.test/items?page=2');
+    assert.equal(links.get('next')!.params.title, 'Next, page');
+    assert.equal(links.get('first')!.url.href, `${srv.url}/items?page=1`);
+    assert.equal(links.get(`${srv.url}/up`)!.url.href, `${srv.url}/up`);
     resp.release();
   });
 
