@@ -122,6 +122,8 @@ export interface RequestOptions {
   onDownloadProgress?: (progress: Progress) => void;
   /** Request-specific middlewares (replace the session's). */
   middlewares?: readonly ClientMiddleware[];
+  /** Default headers (User-Agent, Accept, Accept-Encoding) not to send with this request. */
+  skipAutoHeaders?: readonly string[];
   /** Maximum size of the response body; see ClientSessionOptions. */
   maxBodySize?: number | null;
   /** See ClientSessionOptions. */
@@ -187,6 +189,7 @@ export class ClientSession implements AsyncDisposable {
   readonly #proxyAuth: BasicAuth | null;
   readonly #trustEnv: boolean;
   readonly #allowInsecureRedirects: boolean;
+  readonly #autoHeaders: ReadonlySet<string>;
   #closed = false;
 
   constructor(options: ClientSessionOptions = {}) {
@@ -201,12 +204,21 @@ export class ClientSession implements AsyncDisposable {
     }
     this.#headers = toHeaders(options.headers);
     const skip = new Set((options.skipAutoHeaders ?? []).map((h) => h.toLowerCase()));
-    if (!skip.has('user-agent') && !this.#headers.has('user-agent')) this.#headers.add('User-Agent', USER_AGENT);
-    if (!skip.has('accept') && !this.#headers.has('accept')) this.#headers.add('Accept', '*/*');
+    const auto: string[] = [];
+    if (!skip.has('user-agent') && !this.#headers.has('user-agent')) {
+      this.#headers.add('User-Agent', USER_AGENT);
+      auto.push('user-agent');
+    }
+    if (!skip.has('accept') && !this.#headers.has('accept')) {
+      this.#headers.add('Accept', '*/*');
+      auto.push('accept');
+    }
     this.#autoDecompress = options.autoDecompress ?? true;
     if (!skip.has('accept-encoding') && !this.#headers.has('accept-encoding') && this.#autoDecompress) {
       this.#headers.add('Accept-Encoding', DEFAULT_ACCEPT_ENCODING);
+      auto.push('accept-encoding');
     }
+    this.#autoHeaders = new Set(auto);
     this.#jar = options.cookieJar ?? new CookieJar();
     if (options.cookies !== undefined) this.#jar.updateCookies(options.cookies);
     this.#auth = options.auth ?? null;
@@ -279,6 +291,9 @@ export class ClientSession implements AsyncDisposable {
       throw err;
     }
     const headers = this.#headers.copy();
+    if (options.skipAutoHeaders !== undefined) {
+      for (const name of options.skipAutoHeaders) if (this.#autoHeaders.has(name.toLowerCase())) headers.delete(name);
+    }
     if (options.headers !== undefined) mergeHeaders(headers, options.headers);
     let auth = options.auth ?? null;
     const urlAuth = BasicAuth.fromUrl(target.url);

@@ -19,6 +19,8 @@ import {
   NonHttpUrlClientError,
   ClientSessionClosedError,
   MultiDict,
+  ClientPayloadError,
+  ServerDisconnectedError,
 } from '../../src/index.js';
 import { readBody, startServer } from './helpers.js';
 import type { TestServer } from './helpers.js';
@@ -72,6 +74,14 @@ const routes: Record<string, Handler> = {
   '/links': (_req, res) => {
     res.setHeader('link', ['<https://api.test/items?page=2>; rel="next"; title="Next, page"', '</items?page=1>; rel=first, <../up>']);
     res.end();
+  },
+  '/cut-body': (_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('only ten!!');
+    setTimeout(() => res.socket?.destroy(), 20);
+  },
+  '/no-response': (req) => {
+    req.socket.destroy();
   },
   '/lines': (_req, res) => {
     res.end('one\ntwo\nthree');
@@ -142,6 +152,18 @@ describe('ClientSession (functional)', () => {
     assert.equal(data.headers['accept-encoding'], 'gzip, deflate, br');
     assert.equal(data.headers['accept'], '*/*');
     assert.ok(resp.closed);
+  });
+
+  it('skips auto headers per session and per request', async () => {
+    type Echo = { headers: Record<string, string> };
+    const d = (await (await session.get('/echo', { skipAutoHeaders: ['User-Agent', 'Accept-Encoding'] })).json()) as Echo;
+    assert.equal(d.headers['user-agent'], undefined);
+    assert.equal(d.headers['accept-encoding'], undefined);
+    assert.equal(d.headers.accept, '*/*');
+    await using s2 = new ClientSession({ skipAutoHeaders: ['accept'] });
+    const e = (await (await s2.get(`${srv.url}/echo`)).json()) as Echo;
+    assert.equal(e.headers.accept, undefined);
+    assert.equal(e.headers['user-agent'], 'aiohttp-ts/0.1');
   });
 
   it('sends params from an object, pairs with repeated keys, a MultiDict and a string', async () => {
@@ -445,6 +467,12 @@ describe('ClientSession (functional)', () => {
       assert.match(e.message, /Cannot connect to host 127\.0\.0\.1:\d+/);
       return true;
     });
+  });
+
+  it('fails a cut body with ClientPayloadError and a dropped connection with ServerDisconnectedError', async () => {
+    const resp = await session.get('/cut-body');
+    await assert.rejects(resp.read(), (e: unknown) => e instanceof ClientPayloadError && /not completed/.test(e.message));
+    await assert.rejects(session.get('/no-response'), ServerDisconnectedError);
   });
 
   it('refuses requests after close and closes with await using', async () => {
