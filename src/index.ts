@@ -9,3 +9,4 @@ export * as hdrs from './common/hdrs.js';
 export { parseContentType, isJsonMimetype } from './common/content-type.js';
 export type { ParsedContentType } from './common/content-type.js';
 export * as web from './server/index.js';
+export * from './client/index.js';
