@@ -144,6 +144,29 @@ describe('FileResponse', () => {
     assert.equal(gunzipSync(raw.body).toString(), '<p>plain</p>');
   });
 
+  it('stops reading the file while the client does not read (back-pressure)', async (t) => {
+    const bigPath = path.join(dir, 'big.bin');
+    await writeFile(bigPath, Buffer.alloc(64 * 1024 * 1024));
+    const app = new Application();
+    let resp: FileResponse | undefined;
+    app.router.addGet('/', () => (resp = new FileResponse(bigPath, { chunkSize: 64 * 1024 })));
+    const s = await serve(app);
+    const net = await import('node:net');
+    const sock = net.connect(s.port, '127.0.0.1');
+    t.after(async () => {
+      sock.destroy();
+      await s.close();
+    });
+    sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => sock.once('data', r));
+    sock.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = resp!.bodyLength;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(resp!.bodyLength, sent, 'the server kept reading while the socket was full');
+    assert.ok(sent < 32 * 1024 * 1024, `sent ${sent} bytes to a paused client`);
+  });
+
   it('works with curl for Range and 304', async () => {
     const { stdout } = await run('/usr/bin/curl', ['-s', '-r', '0-9', `${served.url}/data`]);
     assert.equal(stdout, '0123456789');
