@@ -98,6 +98,34 @@ describe('compression', () => {
     assert.equal(brotliDecompressSync(big.body).toString(), BIG.repeat(40));
   });
 
+  it('compresses whole files but never ranges, and leaves SSE alone', async (t) => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { FileResponse, sse } = await import('../../src/server/index.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'aiohttp-ts-comp-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(path.join(dir, 'a.txt'), BIG);
+    const app = new Application({ compression: true });
+    app.router.addGet('/file', () => new FileResponse(path.join(dir, 'a.txt')));
+    app.router.addGet('/sse', async (request) => {
+      const s = await sse(request, { ping: 0 });
+      await s.send(BIG);
+      return s;
+    });
+    const s = await serve(app, t);
+    const whole = await rawGet(`${s.url}/file`, { 'accept-encoding': 'gzip' });
+    assert.equal(whole.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(whole.body).toString(), BIG);
+    const part = await rawGet(`${s.url}/file`, { 'accept-encoding': 'gzip', range: 'bytes=0-4' });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-encoding'], undefined);
+    assert.equal(part.body.toString(), BIG.slice(0, 5));
+    const events = await rawGet(`${s.url}/sse`, { 'accept-encoding': 'gzip' });
+    assert.equal(events.headers['content-encoding'], undefined);
+    assert.equal(events.body.toString(), `data: ${BIG}\n\n`);
+  });
+
   it('compresses a streaming response chunk by chunk, with back-pressure', async (t) => {
     const app = new Application();
     let ended = false;
