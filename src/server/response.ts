@@ -524,11 +524,15 @@ export class Response extends StreamResponse {
         // Large bodies compress on the thread pool; headers go out when that is done.
         compress(coding, raw).then(
           (out) => {
-            this.#setCompressed(out);
-            this._writeHead(request, this.chunked ? undefined : out.byteLength);
-            this._markEof();
-            this._bodyLength = out.byteLength;
-            request._res.end(out);
+            try {
+              this.#setCompressed(out);
+              this._writeHead(request, this.chunked ? undefined : out.byteLength);
+              this._markEof();
+              this._bodyLength = out.byteLength;
+              request._res.end(out);
+            } catch {
+              request._res.destroy();
+            }
           },
           () => request._res.destroy(),
         );

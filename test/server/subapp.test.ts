@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppKey, Application, HTTPNotFound, Response, View, jsonResponse, normalizePathMiddleware, type Middleware } from '../../src/server/index.js';
+import { AppKey, Application, Response, View, jsonResponse, normalizePathMiddleware, type Middleware } from '../../src/server/index.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 
 const tagger = (tag: string, log: string[]): Middleware => async (request, handler) => {
@@ -139,6 +139,5 @@ describe('sub-applications', () => {
     assert.throws(() => app.addSubapp('/x', app), TypeError);
     assert.throws(() => app.addSubapp('/', new Application()), TypeError);
     assert.throws(() => app.addDomain('bad domain/x', new Application()), TypeError);
-    void HTTPNotFound;
   });
 });

@@ -28,9 +28,7 @@ export class PrefixedSubAppResource extends PrefixResource {
   }
 
   /** The prefix itself; use the sub-application's router to build URLs of its routes. */
-  urlFor(parts?: Record<string, string | number>, query?: UrlQuery): string {
-    void parts;
-    void query;
+  urlFor(_parts?: Record<string, string | number>, _query?: UrlQuery): string {
     return this._urlPrefix + this.prefix;
   }
 
