@@ -166,4 +166,16 @@ describe('compression', () => {
     const broken = await rawGet(s.url, { 'content-encoding': 'gzip' }, 'POST', Buffer.from('not gzip'));
     assert.equal(broken.status, 400);
   });
+
+  it('decodes request.content for streaming reads', async (t) => {
+    const app = new Application({ clientMaxSize: 10 });
+    app.router.addPost('/', async (request) => {
+      let n = 0;
+      for await (const chunk of request.content as AsyncIterable<Buffer>) n += chunk.length;
+      return new Response({ text: String(n) });
+    });
+    const s = await serve(app, t);
+    const r = await rawGet(s.url, { 'content-encoding': 'br' }, 'POST', brotliCompressSync(Buffer.alloc(100_000)));
+    assert.equal(r.body.toString(), '100000');
+  });
 });
