@@ -59,6 +59,15 @@ async def pass_through(request, handler):
     return await handler(request)
 
 
+def process_age_ms():
+    """Milliseconds since this process started (from /proc, 1/CLK_TCK resolution)."""
+    with open("/proc/self/stat") as f:
+        start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return (uptime - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000
+
+
 async def main(variant, port, fixtures):
     kwargs = {}
     if variant == "mw3":
@@ -87,7 +96,8 @@ async def main(variant, port, fixtures):
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     took = (time.perf_counter() - T0) * 1000
-    sys.stdout.write("READY " + json.dumps({"pid": os.getpid(), "importToListeningMs": took}) + "\n")
+    ready = {"pid": os.getpid(), "importToListeningMs": took, "processStartToListeningMs": process_age_ms()}
+    sys.stdout.write("READY " + json.dumps(ready) + "\n")
     sys.stdout.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 export const meta = {
   id: 'node-http',
   label: 'node:http',
+  wsLabel: 'ws (raw, on node:http)',
   packages: [],
   variants: ['base', 'routes1000', 'mw3', 'ws', 'memory'],
 };

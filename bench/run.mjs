@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// aiohttp-ts benchmarks side by side with the peers (issue 7). See bench/README.md.
+//   node bench/run.mjs [--quick] [--only server,client,ws,memory] [--seconds N] [--runs N]
+//                      [--scenarios a,b,...] [--require-all]
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_DIR, Context, discover } from './lib/context.mjs';
+import { writeFixtures } from './lib/fixtures.mjs';
+import { runServerSection } from './lib/server-bench.mjs';
+import { runClientSection } from './lib/client-bench.mjs';
+import { runWsSection } from './lib/ws-bench.mjs';
+import { runMemorySection } from './lib/memory-bench.mjs';
+import { chartGroups, markdown, svgChart, tables, textTable } from './lib/report.mjs';
+import { WRK } from './lib/wrk.mjs';
+import { PYTHON } from './contenders/servers/aiohttp-py.mjs';
+
+const SECTIONS = ['server', 'client', 'ws', 'memory'];
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    seconds: { type: 'string' },
+    runs: { type: 'string' },
+    scenarios: { type: 'string' },
+    'require-all': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(readFileSync(join(BENCH_DIR, 'README.md'), 'utf8'));
+  process.exit(0);
+}
+
+const MiB = 1048576;
+const cfg = args.quick
+  ? { seconds: 1, warmupSeconds: 0, runs: 1, clientTotal: 1000, clientWarmup: 200, wsConnections: 50, wsWarmupSeconds: 1,
+      idleConnections: 5000, streamBytes: 100 * MiB, coldStarts: 3 }
+  : { seconds: 10, warmupSeconds: 3, runs: 3, clientTotal: 20000, clientWarmup: 2000, wsConnections: 50, wsWarmupSeconds: 2,
+      idleConnections: 5000, streamBytes: 1024 * MiB, coldStarts: 5 };
+if (args.seconds) cfg.seconds = positive('--seconds', args.seconds);
+if (args.runs) cfg.runs = positive('--runs', args.runs);
+cfg.scenarios = args.scenarios ? args.scenarios.split(',').map((s) => s.trim()) : null;
+const only = args.only ? args.only.split(',').map((s) => s.trim()) : SECTIONS;
+for (const s of only) if (!SECTIONS.includes(s)) usage(`--only: unknown section ${s} (use ${SECTIONS.join('|')})`);
+
+function positive(name, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) usage(`${name} needs a positive integer, got ${v}`);
+  return n;
+}
+function usage(msg) {
+  process.stderr.write(`${msg}\nusage: node bench/run.mjs [--quick] [--only ${SECTIONS.join('|')}[,...]] [--seconds N] [--runs N] [--scenarios a,...,g] [--require-all]\n`);
+  process.exit(2);
+}
+
+const sh = (cmd, argv) => {
+  try { return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch (e) { return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || null; }
+};
+
+function versions(contenders) {
+  const v = { node: process.version, 'undici (bundled with node, global fetch)': process.versions.undici };
+  for (const c of contenders) {
+    for (const p of c.packages ?? []) {
+      if (p === 'aiohttp-ts') {
+        const root = JSON.parse(readFileSync(join(BENCH_DIR, '..', 'package.json'), 'utf8'));
+        v['aiohttp-ts'] = `${root.version} (${existsSync(join(BENCH_DIR, '..', 'dist', 'index.js')) ? 'dist built' : 'dist missing'})`;
+      } else {
+        try { v[p] = JSON.parse(readFileSync(join(BENCH_DIR, 'node_modules', p, 'package.json'), 'utf8')).version; } catch { v[p] = 'not installed (cd bench && npm install)'; }
+      }
+    }
+    if (c.python) v[`${c.python} (Python)`] = sh(PYTHON, ['-c', `import ${c.python}; print(${c.python}.__version__)`]);
+  }
+  v.python = sh(PYTHON, ['-c', 'import sys; print(sys.version.split()[0])']);
+  v.wrk = sh(WRK, ['-v'])?.split('\n')[0] ?? null;
+  return v;
+}
+
+const ctx = new Context(cfg);
+const onSignal = async () => { await ctx.stopAll(); process.exit(130); };
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+ctx.tmpDir = mkdtempSync(join(os.tmpdir(), 'aiohttp-ts-bench-'));
+const fx = writeFixtures(ctx.tmpDir);
+ctx.fixturesFile = fx.file;
+ctx.fixtures = fx.fixtures;
+
+const servers = await discover('servers');
+const clients = await discover('clients');
+const startedAt = new Date();
+const mode = args.quick ? 'quick' : 'full';
+const results = {
+  schema: 1,
+  mode,
+  command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  startedAt: startedAt.toISOString(),
+  config: { ...cfg, only, requireAll: args['require-all'], serverCpu: 0, loadCpu: 1 },
+  git: { commit: sh('git', ['-C', BENCH_DIR, 'rev-parse', '--short', 'HEAD']), dirty: Boolean(sh('git', ['-C', BENCH_DIR, 'status', '--porcelain', '--', '.'])) },
+  machine: {
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim(), node: process.version, os: `${os.type()} ${os.release()}`,
+    arch: os.arch(), totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1), ulimitNofile: sh('bash', ['-c', 'ulimit -n']),
+  },
+  versions: versions([...servers, ...clients]),
+};
+ctx.log(`aiohttp-ts bench (${mode}): ${results.machine.cpus} CPUs, ${results.machine.cpuModel}, Node ${process.version}; sections ${only.join(', ')}`);
+if (results.machine.cpus < 2) ctx.log('warning: fewer than 2 CPUs, server and load share a core');
+
+results.elapsedSeconds = {};
+const timed = async (name, fn) => {
+  const t0 = performance.now();
+  results[name] = await fn();
+  results.elapsedSeconds[name] = +((performance.now() - t0) / 1000).toFixed(1);
+  ctx.log(`-- ${name} section took ${results.elapsedSeconds[name]} s`);
+};
+try {
+  if (only.includes('server')) await timed('server', () => runServerSection(ctx, servers));
+  if (only.includes('client')) await timed('client', () => runClientSection(ctx, clients, servers));
+  if (only.includes('ws')) await timed('ws', () => runWsSection(ctx, servers, clients));
+  if (only.includes('memory')) await timed('memory', () => runMemorySection(ctx, servers, clients));
+} finally {
+  await ctx.stopAll();
+  rmSync(ctx.tmpDir, { recursive: true, force: true });
+}
+
+results.finishedAt = new Date().toISOString();
+results.statuses = ctx.statuses;
+results.commands = [...ctx.commands];
+
+const resultsDir = join(BENCH_DIR, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const suffix = [only.length < SECTIONS.length ? only.join('+') : null, cfg.scenarios ? cfg.scenarios.join('') : null].filter(Boolean).join('-');
+const jsonFile = join(resultsDir, `${startedAt.toISOString().slice(0, 10)}-${mode}${suffix ? `-${suffix}` : ''}.json`);
+results.jsonFile = relative(join(BENCH_DIR, '..'), jsonFile);
+writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(resultsDir, 'latest.svg'), svgChart(chartGroups(results), { title: `aiohttp-ts bench (${mode}, ${results.startedAt.slice(0, 16)}Z, Node ${process.version}): higher is better, 1.00 = ceiling` }));
+writeFileSync(join(resultsDir, 'latest.md'), markdown(results));
+
+ctx.log('');
+for (const t of tables(results)) ctx.log(`${textTable(t)}\n`);
+const failed = ctx.statuses.filter((s) => s.status === 'failed');
+const skipped = ctx.statuses.filter((s) => s.status === 'skipped');
+const okCount = ctx.statuses.length === 0 ? 'all' : '';
+ctx.log(`results: ${results.jsonFile}, bench/results/latest.md, bench/results/latest.svg`);
+for (const s of skipped) ctx.log(`SKIPPED (not built): ${s.contender} ${s.section}/${s.item}: ${s.reason}`);
+for (const s of failed) ctx.log(`FAILED: ${s.contender} ${s.section}/${s.item}: ${s.reason.split('\n')[0]}`);
+if (failed.length || (args['require-all'] && skipped.length)) {
+  ctx.log(`bench: ${failed.length} failed, ${skipped.length} skipped${args['require-all'] && skipped.length ? ' (--require-all: skipped counts as failure)' : ''}`);
+  process.exit(1);
+}
+ctx.log(`bench: ${okCount ? 'every contender ran' : `every available contender ran, ${skipped.length} skipped (not built)`}`);
