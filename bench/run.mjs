@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // aiohttp-ts benchmarks side by side with the peers (issue 7). See bench/README.md.
 //   node bench/run.mjs [--quick] [--only server,client,ws,memory] [--seconds N] [--runs N]
-//                      [--scenarios a,b,...] [--require-all]
+//                      [--scenarios a,b,...] [--out FILE.json] [--require-all]
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, Context, discover } from './lib/context.mjs';
 import { writeFixtures } from './lib/fixtures.mjs';
@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     runs: { type: 'string' },
     scenarios: { type: 'string' },
+    out: { type: 'string' },
     'require-all': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -52,7 +53,7 @@ function positive(name, v) {
   return n;
 }
 function usage(msg) {
-  process.stderr.write(`${msg}\nusage: node bench/run.mjs [--quick] [--only ${SECTIONS.join('|')}[,...]] [--seconds N] [--runs N] [--scenarios a,...,g] [--require-all]\n`);
+  process.stderr.write(`${msg}\nusage: node bench/run.mjs [--quick] [--only ${SECTIONS.join('|')}[,...]] [--seconds N] [--runs N] [--scenarios a,...,g] [--out FILE.json] [--require-all]\n`);
   process.exit(2);
 }
 
@@ -132,7 +133,7 @@ results.commands = [...ctx.commands];
 const resultsDir = join(BENCH_DIR, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const suffix = [only.length < SECTIONS.length ? only.join('+') : null, cfg.scenarios ? cfg.scenarios.join('') : null].filter(Boolean).join('-');
-const jsonFile = join(resultsDir, `${startedAt.toISOString().slice(0, 10)}-${mode}${suffix ? `-${suffix}` : ''}.json`);
+const jsonFile = args.out ? resolve(args.out) : join(resultsDir, `${startedAt.toISOString().slice(0, 10)}-${mode}${suffix ? `-${suffix}` : ''}.json`);
 results.jsonFile = relative(join(BENCH_DIR, '..'), jsonFile);
 writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(resultsDir, 'latest.svg'), svgChart(chartGroups(results), { title: `aiohttp-ts bench (${mode}, ${results.startedAt.slice(0, 16)}Z, Node ${process.version}): higher is better, 1.00 = ceiling` }));

@@ -1,10 +1,16 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 // Loading our own package for the aiohttp-ts contenders. Until `npm run build` at the root produces
 // the server/client, loading fails with NotBuiltError and the runner reports the contender SKIPPED.
 export class NotBuiltError extends Error {
   name = 'NotBuiltError';
 }
 
-export const DIST = new URL('../../dist/index.js', import.meta.url);
+// AIOHTTP_TS_DIST=/path/to/dist/index.js benchmarks another build (e.g. an older commit's).
+export const DIST = process.env.AIOHTTP_TS_DIST
+  ? pathToFileURL(resolve(process.env.AIOHTTP_TS_DIST))
+  : new URL('../../dist/index.js', import.meta.url);
 
 /** Import ../dist/index.js and check that every dotted name in `need` exists on it. */
 export async function loadPackage(need = []) {

@@ -45,7 +45,10 @@ export function waitLine(child, prefix, timeoutMs = 30_000) {
       setImmediate(() => {
         check();
         cleanup();
-        reject(new Error(`exited (${code ?? signal}) before ${prefix}: ${child.command}\n${child.stderrText.trim().slice(-1500)}`));
+        const err = child.stderrText.trim();
+        const lines = err.split('\n');
+        const why = lines.find((l) => /^\w*Error\b.*:|^\S.* failed\b.*:/.test(l)) ?? lines.pop() ?? '';
+        reject(new Error(`exited (${code ?? signal}) before ${prefix}: ${why.trim()}\ncommand: ${child.command}\n${err.slice(-1500)}`));
       });
     };
     const cleanup = () => { clearTimeout(timer); child.stdout.off('data', check); child.off('exit', onExit); };
