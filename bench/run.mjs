@@ -15,6 +15,7 @@ import { runWsSection } from './lib/ws-bench.mjs';
 import { runMemorySection } from './lib/memory-bench.mjs';
 import { chartGroups, markdown, svgChart, tables, textTable } from './lib/report.mjs';
 import { WRK } from './lib/wrk.mjs';
+import { cpuBusy, cpuPressure } from './lib/proc.mjs';
 import { PYTHON } from './contenders/servers/aiohttp-py.mjs';
 
 const SECTIONS = ['server', 'client', 'ws', 'memory'];
@@ -38,7 +39,7 @@ if (args.help) {
 const MiB = 1048576;
 const cfg = args.quick
   ? { seconds: 1, warmupSeconds: 0, runs: 1, clientTotal: 1000, clientWarmup: 200, wsConnections: 50, wsWarmupSeconds: 1,
-      idleConnections: 5000, streamBytes: 100 * MiB, coldStarts: 3 }
+      idleConnections: 2000, streamBytes: 100 * MiB, coldStarts: 3 }
   : { seconds: 10, warmupSeconds: 3, runs: 3, clientTotal: 20000, clientWarmup: 2000, wsConnections: 50, wsWarmupSeconds: 2,
       idleConnections: 5000, streamBytes: 1024 * MiB, coldStarts: 5 };
 if (args.seconds) cfg.seconds = positive('--seconds', args.seconds);
@@ -107,6 +108,10 @@ const results = {
   versions: versions([...servers, ...clients]),
 };
 ctx.log(`aiohttp-ts bench (${mode}): ${results.machine.cpus} CPUs, ${results.machine.cpuModel}, Node ${process.version}; sections ${only.join(', ')}`);
+results.machine.busyBeforeStart = await cpuBusy(1000);
+if (results.machine.busyBeforeStart > 0.1) {
+  ctx.log(`warning: the machine was ${(results.machine.busyBeforeStart * 100).toFixed(0)}% busy before the bench started: other processes skew the numbers`);
+}
 if (results.machine.cpus < 2) ctx.log('warning: fewer than 2 CPUs, server and load share a core');
 
 results.elapsedSeconds = {};
@@ -114,6 +119,7 @@ const timed = async (name, fn) => {
   const t0 = performance.now();
   results[name] = await fn();
   results.elapsedSeconds[name] = +((performance.now() - t0) / 1000).toFixed(1);
+  (results.cpuPressureAfter ??= {})[name] = cpuPressure();
   ctx.log(`-- ${name} section took ${results.elapsedSeconds[name]} s`);
 };
 try {

@@ -160,10 +160,17 @@ async function coldStart(ctx, servers) {
 
 export async function runMemorySection(ctx, servers, clients) {
   const sha = streamHash(makeChunk(), ctx.cfg.streamBytes);
+  const timed = async (fn) => {
+    const t0 = performance.now();
+    const r = await fn();
+    r.elapsedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    ctx.log(`  (${r.elapsedSeconds} s)`);
+    return r;
+  };
   return {
-    idle: await idle(ctx, servers),
-    upload: await upload(ctx, servers, sha),
-    download: await download(ctx, servers, clients, sha),
-    coldStart: await coldStart(ctx, servers),
+    idle: await timed(() => idle(ctx, servers)),
+    upload: await timed(() => upload(ctx, servers, sha)),
+    download: await timed(() => download(ctx, servers, clients, sha)),
+    coldStart: await timed(() => coldStart(ctx, servers)),
   };
 }

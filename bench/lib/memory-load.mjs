@@ -53,7 +53,7 @@ function upload(bytes, chunk) {
 
 if (opts.mode === 'idle') {
   const socks = [];
-  const batch = 250;
+  const batch = 100; // under the smallest listen backlog (aiohttp: 128), so no SYN is dropped and retried
   for (let i = 0; i < opts.connections; i += batch) {
     const n = Math.min(batch, opts.connections - i);
     socks.push(...(await Promise.all(Array.from({ length: n }, openOne))));

@@ -106,3 +106,31 @@ export function cpuCount() {
     return '';
   }
 }
+
+function cpuTimes() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] ?? 0);
+  return { idle, total: line.reduce((a, b) => a + b, 0) };
+}
+
+/** Share of all CPUs busy over `ms` (0..1), to tell whether something else loads the machine. */
+export async function cpuBusy(ms = 1000) {
+  try {
+    const a = cpuTimes();
+    await sleep(ms);
+    const b = cpuTimes();
+    return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+  } catch {
+    return null;
+  }
+}
+
+/** /proc/pressure/cpu "some avg10" (percent of time some task waited for a CPU), or null. */
+export function cpuPressure() {
+  try {
+    const m = /some avg10=([\d.]+) avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? { avg10: Number(m[1]), avg60: Number(m[2]) } : null;
+  } catch {
+    return null;
+  }
+}

@@ -86,6 +86,9 @@ export function markdown(results) {
       `${results.machine.os}, Node ${results.machine.node}, commit ${results.git.commit}${results.git.dirty ? ' (dirty)' : ''}. ` +
       `Servers pinned to CPU 0, load and clients to CPU 1. Raw numbers and commands: \`${results.jsonFile}\`.`,
     '',
+    ...(results.machine.busyBeforeStart > 0.1
+      ? [`**Warning:** the machine was ${(results.machine.busyBeforeStart * 100).toFixed(0)}% busy with other processes before the run started; absolute numbers are low and ratios noisy.`, '']
+      : []),
     '![ratios](latest.svg)',
     '',
   ];
