@@ -68,7 +68,8 @@ function versions(contenders) {
     for (const p of c.packages ?? []) {
       if (p === 'aiohttp-ts') {
         const root = JSON.parse(readFileSync(join(BENCH_DIR, '..', 'package.json'), 'utf8'));
-        v['aiohttp-ts'] = `${root.version} (${existsSync(join(BENCH_DIR, '..', 'dist', 'index.js')) ? 'dist built' : 'dist missing'})`;
+        const dist = process.env.AIOHTTP_TS_DIST ?? join(BENCH_DIR, '..', 'dist', 'index.js');
+        v['aiohttp-ts'] = `${root.version} (${existsSync(dist) ? dist.replace(`${join(BENCH_DIR, '..')}/`, '') : 'no dist/index.js'})`;
       } else {
         try { v[p] = JSON.parse(readFileSync(join(BENCH_DIR, 'node_modules', p, 'package.json'), 'utf8')).version; } catch { v[p] = 'not installed (cd bench && npm install)'; }
       }
@@ -100,6 +101,7 @@ const results = {
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   startedAt: startedAt.toISOString(),
   config: { ...cfg, only, requireAll: args['require-all'], serverCpu: 0, loadCpu: 1 },
+  env: { AIOHTTP_TS_DIST: process.env.AIOHTTP_TS_DIST ?? null },
   git: { commit: sh('git', ['-C', BENCH_DIR, 'rev-parse', '--short', 'HEAD']), dirty: Boolean(sh('git', ['-C', BENCH_DIR, 'status', '--porcelain', '--', '.'])) },
   machine: {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim(), node: process.version, os: `${os.type()} ${os.release()}`,
