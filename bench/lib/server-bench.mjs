@@ -72,7 +72,7 @@ export async function runServerSection(ctx, contenders) {
       const cell = cells[s.id];
       if (cell.status !== 'ok') return null;
       try {
-        const r = await runWrk({ cpu: LOAD_CPU, url: srv.origin + s.path, seconds, script: s.post ? postScript : undefined });
+        const r = await runWrk({ cpu: LOAD_CPU, url: srv.origin + s.path, seconds, script: s.post ? postScript : undefined, spawn: (cpu, argv) => ctx.spawn(cpu, argv) });
         ctx.commands.add(r.command);
         if (srv.child.exitCode !== null || srv.child.signalCode !== null) throw new Error(`server exited: ${srv.child.stderrText.slice(-500)}`);
         if (r.non2xx > 0.01 * (r.requests ?? 0)) throw new Error(`${r.non2xx} non-2xx responses`);

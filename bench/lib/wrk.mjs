@@ -43,11 +43,11 @@ export function parseWrk(out) {
 }
 
 /** Run wrk once; resolves { command, ...parsed }. */
-export async function runWrk({ cpu, url, seconds, connections = 50, script }) {
+export async function runWrk({ cpu, url, seconds, connections = 50, script, spawn = spawnPinned }) {
   const argv = [WRK, '-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
   if (script) argv.push('-s', script);
   argv.push(url);
-  const child = spawnPinned(cpu, argv);
+  const child = spawn(cpu, argv);
   const { code } = await child.exited;
   if (code !== 0) throw new Error(`wrk exited ${code}: ${child.stderrText}`);
   return { command: child.command, ...parseWrk(child.stdoutText) };

@@ -9,14 +9,23 @@ export async function create() {
         const sock = new WebSocket(url);
         const queue = [];
         let waiter = null;
+        let closed = null;
         sock.on('message', (data) => {
           const s = data.toString();
-          if (waiter) { const w = waiter; waiter = null; w(s); } else queue.push(s);
+          if (waiter) { const w = waiter; waiter = null; w.resolve(s); } else queue.push(s);
+        });
+        sock.on('close', (code) => {
+          closed = new Error(`ws closed by the server (${code})`);
+          if (waiter) { const w = waiter; waiter = null; w.reject(closed); }
         });
         sock.once('error', reject);
         sock.once('open', () => resolve({
           send: (s) => sock.send(s),
-          receive: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => { waiter = r; })),
+          receive: () => {
+            if (queue.length) return Promise.resolve(queue.shift());
+            if (closed) return Promise.reject(closed);
+            return new Promise((res, rej) => { waiter = { resolve: res, reject: rej }; });
+          },
           close: () => new Promise((r) => { sock.once('close', r); sock.close(); }),
         }));
       });
