@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     scenarios: { type: 'string' },
     out: { type: 'string' },
+    nice: { type: 'string' },
     'require-all': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -44,6 +45,11 @@ const cfg = args.quick
       idleConnections: 5000, streamBytes: 1024 * MiB, coldStarts: 5 };
 if (args.seconds) cfg.seconds = positive('--seconds', args.seconds);
 if (args.runs) cfg.runs = positive('--runs', args.runs);
+if (args.nice) {
+  if (!/^-?\d+$/.test(args.nice)) usage(`--nice needs an integer, got ${args.nice}`);
+  process.env.BENCH_NICE = args.nice; // read by spawnPinned for every server, load and client process
+}
+cfg.nice = Number(process.env.BENCH_NICE ?? 0);
 cfg.scenarios = args.scenarios ? args.scenarios.split(',').map((s) => s.trim()) : null;
 const only = args.only ? args.only.split(',').map((s) => s.trim()) : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) usage(`--only: unknown section ${s} (use ${SECTIONS.join('|')})`);
@@ -54,7 +60,7 @@ function positive(name, v) {
   return n;
 }
 function usage(msg) {
-  process.stderr.write(`${msg}\nusage: node bench/run.mjs [--quick] [--only ${SECTIONS.join('|')}[,...]] [--seconds N] [--runs N] [--scenarios a,...,g] [--out FILE.json] [--require-all]\n`);
+  process.stderr.write(`${msg}\nusage: node bench/run.mjs [--quick] [--only ${SECTIONS.join('|')}[,...]] [--seconds N] [--runs N] [--scenarios a,...,g] [--out FILE.json] [--nice N] [--require-all]\n`);
   process.exit(2);
 }
 

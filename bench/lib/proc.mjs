@@ -14,10 +14,11 @@ export function shellQuote(argv) {
  * Spawn argv pinned to `cpu` with `ulimit -n` raised. bash and taskset exec into the program, so the
  * child's pid is the program's pid (used for RSS sampling).
  */
-export function spawnPinned(cpu, argv, { cwd, env } = {}) {
-  const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec taskset -c ${cpu} "$@"`;
+export function spawnPinned(cpu, argv, { cwd, env, nice = Number(process.env.BENCH_NICE ?? 0) } = {}) {
+  const prio = nice ? `nice -n ${nice} ` : '';
+  const script = `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec ${prio}taskset -c ${cpu} "$@"`;
   const child = spawn('bash', ['-c', script, 'bash', ...argv], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.command = `taskset -c ${cpu} ${shellQuote(argv)}`;
+  child.command = `${prio}taskset -c ${cpu} ${shellQuote(argv)}`;
   child.stdoutText = '';
   child.stderrText = '';
   child.stdout.setEncoding('utf8');
