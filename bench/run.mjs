@@ -13,7 +13,7 @@ import { runServerSection } from './lib/server-bench.mjs';
 import { runClientSection } from './lib/client-bench.mjs';
 import { runWsSection } from './lib/ws-bench.mjs';
 import { runMemorySection } from './lib/memory-bench.mjs';
-import { chartGroups, markdown, svgChart, tables, textTable } from './lib/report.mjs';
+import { chartGroups, chartTitle, markdown, svgChart, tables, textTable } from './lib/report.mjs';
 import { WRK } from './lib/wrk.mjs';
 import { cpuBusy, cpuPressure } from './lib/proc.mjs';
 import { PYTHON } from './contenders/servers/aiohttp-py.mjs';
@@ -108,7 +108,7 @@ const results = {
   startedAt: startedAt.toISOString(),
   config: { ...cfg, only, requireAll: args['require-all'], serverCpu: 0, loadCpu: 1 },
   env: { AIOHTTP_TS_DIST: process.env.AIOHTTP_TS_DIST ?? null },
-  git: { commit: sh('git', ['-C', BENCH_DIR, 'rev-parse', '--short', 'HEAD']), dirty: Boolean(sh('git', ['-C', BENCH_DIR, 'status', '--porcelain', '--', '.'])) },
+  git: { commit: sh('git', ['-C', BENCH_DIR, 'rev-parse', '--short', 'HEAD']), dirty: Boolean(sh('git', ['-C', join(BENCH_DIR, '..'), 'status', '--porcelain', '--', '.', ':!bench/results'])) },
   machine: {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim(), node: process.version, os: `${os.type()} ${os.release()}`,
     arch: os.arch(), totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1), ulimitNofile: sh('bash', ['-c', 'ulimit -n']),
@@ -150,7 +150,7 @@ const suffix = [only.length < SECTIONS.length ? only.join('+') : null, cfg.scena
 const jsonFile = args.out ? resolve(args.out) : join(resultsDir, `${startedAt.toISOString().slice(0, 10)}-${mode}${suffix ? `-${suffix}` : ''}.json`);
 results.jsonFile = relative(join(BENCH_DIR, '..'), jsonFile);
 writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(resultsDir, 'latest.svg'), svgChart(chartGroups(results), { title: `aiohttp-ts bench (${mode}, ${results.startedAt.slice(0, 16)}Z, Node ${process.version}): higher is better, 1.00 = ceiling` }));
+writeFileSync(join(resultsDir, 'latest.svg'), svgChart(chartGroups(results), { title: chartTitle(results) }));
 writeFileSync(join(resultsDir, 'latest.md'), markdown(results));
 
 ctx.log('');

@@ -130,7 +130,8 @@ export function svgChart(groups, { title, width = 860 } = {}) {
   for (const g of groups) {
     els.push(`<text x="10" y="${y + 12}" font-size="12" font-weight="bold">${esc(g.title)}</text>`);
     y += 18;
-    const top = y;
+    const bottom = y + g.bars.length * (barH + gap);
+    els.push(`<line x1="${x(1).toFixed(1)}" y1="${y - 2}" x2="${x(1).toFixed(1)}" y2="${bottom}" stroke="#333" stroke-dasharray="3,2"/>`);
     for (const b of g.bars) {
       els.push(`<text x="${labelW}" y="${y + barH - 3}" font-size="11" text-anchor="end">${esc(b.label)}</text>`);
       if (b.value == null) {
@@ -141,12 +142,13 @@ export function svgChart(groups, { title, width = 860 } = {}) {
       }
       y += barH + gap;
     }
-    els.push(`<line x1="${x(1).toFixed(1)}" y1="${top - 2}" x2="${x(1).toFixed(1)}" y2="${y}" stroke="#333" stroke-dasharray="3,2"/>`);
     y += 12;
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" viewBox="0 0 ${width} ${y + 10}" font-family="sans-serif">\n` +
     `<rect width="100%" height="100%" fill="#fff"/>\n${els.join('\n')}\n</svg>\n`;
 }
+
+export const chartTitle = (r) => `aiohttp-ts bench (${r.mode}, ${r.startedAt.slice(0, 16)}Z, Node ${r.machine.node}): higher is better, 1.00 = ceiling`;
 
 /** The chart of every throughput ratio in the results (server vs node:http, client vs undici.request, ws vs ws). */
 export function chartGroups(results) {
