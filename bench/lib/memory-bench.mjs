@@ -23,11 +23,12 @@ async function idle(ctx, servers) {
   for (const c of servers.filter((k) => k.variants.includes('memory'))) {
     const cell = { label: c.label, status: 'ok' };
     out.contenders[c.id] = cell;
+    const t0 = performance.now();
     const srv = await ctx.startServer(c, 'memory');
     if (!srv.child) { fail(ctx, cell, 'idle', c.id, srv.skipped ? 'skipped' : 'failed', srv.skipped ?? srv.failed); continue; }
     cell.serverCommand = srv.command;
     try {
-      for (let i = 0; i < 50; i++) await (await fetch(`${srv.origin}/`)).text();
+      for (let i = 0; i < 20; i++) await (await fetch(`${srv.origin}/`)).text();
       await sleep(300);
       const before = rssOf(srv.child.pid);
       const load = ctx.spawn(LOAD_CPU, loadArgv({ mode: 'idle', port: srv.port, connections: n }));
@@ -42,7 +43,8 @@ async function idle(ctx, servers) {
         opened: ready.opened, rssBeforeMiB: mib(before), rssWithConnectionsMiB: mib(during),
         perConnectionKiB: (during - before) / ready.opened / 1024,
       });
-      ctx.log(`  ${c.label.padEnd(18)} RSS ${mib(before).toFixed(1)} -> ${mib(during).toFixed(1)} MiB, ${cell.perConnectionKiB.toFixed(1)} KiB/connection`);
+      ctx.log(`  ${c.label.padEnd(18)} RSS ${mib(before).toFixed(1)} -> ${mib(during).toFixed(1)} MiB, ${cell.perConnectionKiB.toFixed(1)} KiB/connection ` +
+        `(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {
       fail(ctx, cell, 'idle', c.id, 'failed', err.message);
     }

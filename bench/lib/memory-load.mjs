@@ -52,12 +52,17 @@ function upload(bytes, chunk) {
 }
 
 if (opts.mode === 'idle') {
+  // at most 100 handshakes in flight: under the smallest listen backlog (aiohttp: 128), so no SYN
+  // is dropped and retried a second later
   const socks = [];
-  const batch = 100; // under the smallest listen backlog (aiohttp: 128), so no SYN is dropped and retried
-  for (let i = 0; i < opts.connections; i += batch) {
-    const n = Math.min(batch, opts.connections - i);
-    socks.push(...(await Promise.all(Array.from({ length: n }, openOne))));
-  }
+  let next = 0;
+  const opener = async () => {
+    while (next < opts.connections) {
+      next++;
+      socks.push(await openOne());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(100, opts.connections) }, opener));
   let closedEarly = 0;
   for (const s of socks) s.on('close', () => { closedEarly++; });
   process.stdout.write(`READY ${JSON.stringify({ opened: socks.length })}\n`);
