@@ -17,6 +17,7 @@ import { chartGroups, chartTitle, markdown, svgChart, tables, textTable } from '
 import { WRK } from './lib/wrk.mjs';
 import { cpuBusy, cpuPressure } from './lib/proc.mjs';
 import { PYTHON } from './contenders/servers/aiohttp-py.mjs';
+import { performance } from 'node:perf_hooks';
 
 const SECTIONS = ['server', 'client', 'ws', 'memory'];
 const { values: args } = parseArgs({

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { createInterface } from 'node:readline';
 import { isNotBuilt } from './aiohttp-ts.mjs';
+import { performance } from 'node:perf_hooks';
 
 const opts = JSON.parse(process.argv[2]);
 const fixtures = opts.fixtures ? JSON.parse(readFileSync(opts.fixtures, 'utf8')) : {};

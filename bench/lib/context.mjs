@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { spawnPinned, waitLine, stopChild, freePort } from './proc.mjs';
+import { performance } from 'node:perf_hooks';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_CPU = 0;

@@ -6,6 +6,7 @@ import { BENCH_DIR, LOAD_CPU } from './context.mjs';
 import { rssOf, sampleRss, sleep, stopChild, waitLine } from './proc.mjs';
 import { makeChunk, streamHash } from './fixtures.mjs';
 import { median, ratio } from './stats.mjs';
+import { performance } from 'node:perf_hooks';
 
 const MiB = 1048576;
 const loadArgv = (opts) => [process.execPath, join(BENCH_DIR, 'lib/memory-load.mjs'), JSON.stringify(opts)];
@@ -28,7 +29,7 @@ async function idle(ctx, servers) {
     if (!srv.child) { fail(ctx, cell, 'idle', c.id, srv.skipped ? 'skipped' : 'failed', srv.skipped ?? srv.failed); continue; }
     cell.serverCommand = srv.command;
     try {
-      for (let i = 0; i < 20; i++) await (await fetch(`${srv.origin}/`)).text();
+      for (let i = 0; i < 20; i++) await (await globalThis.fetch(`${srv.origin}/`)).text();
       await sleep(300);
       const before = rssOf(srv.child.pid);
       const load = ctx.spawn(LOAD_CPU, loadArgv({ mode: 'idle', port: srv.port, connections: n }));

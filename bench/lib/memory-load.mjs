@@ -8,6 +8,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { makeChunk, streamHash } from './fixtures.mjs';
+import { performance } from 'node:perf_hooks';
 
 const opts = JSON.parse(process.argv[2]);
 const rl = createInterface({ input: process.stdin });

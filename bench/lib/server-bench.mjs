@@ -20,7 +20,7 @@ export function serverScenarios(fx) {
 }
 
 async function verify(origin, sc, fx) {
-  const res = await fetch(origin + sc.path, sc.post
+  const res = await globalThis.fetch(origin + sc.path, sc.post
     ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fx.payload) }
     : {});
   const body = Buffer.from(await res.arrayBuffer());

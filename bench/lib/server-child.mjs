@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isNotBuilt } from './aiohttp-ts.mjs';
+import { performance } from 'node:perf_hooks';
 
 const [file, variant, portArg, fixturesFile] = process.argv.slice(2);
 const fixtures = JSON.parse(readFileSync(fixturesFile, 'utf8'));
