@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 const opts = JSON.parse(process.argv[2]);
 const rl = createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => rl.once('line', resolve));
+rl.on('close', () => process.exit(0)); // the runner is gone: do not outlive it
 
 function openOne() {
   return new Promise((resolve, reject) => {

@@ -32,3 +32,5 @@ const stop = async () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// the runner holds our stdin open: EOF means it is gone (killed, crashed), so do not outlive it
+process.stdin.on('end', stop).on('error', stop).resume();

@@ -103,6 +103,14 @@ async def main(variant, port, fixtures):
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    # the runner holds our stdin open: EOF means it is gone, so do not outlive it
+    def on_stdin():
+        if not os.read(sys.stdin.fileno(), 4096):
+            loop.remove_reader(sys.stdin.fileno())
+            stop.set()
+
+    loop.add_reader(sys.stdin.fileno(), on_stdin)
     await stop.wait()
     await runner.cleanup()
 
