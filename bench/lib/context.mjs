@@ -61,6 +61,14 @@ export class Context {
    * or { skipped: reason } / { failed: reason }.
    */
   async startServer(c, variant) {
+    // the port from freePort() can be taken by another process before the server binds it
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.startServerOnce(c, variant);
+      if (!r.failed || attempt === 3 || !/EADDRINUSE|address already in use/i.test(r.failed)) return r;
+    }
+  }
+
+  async startServerOnce(c, variant) {
     const port = await freePort();
     const t0 = performance.now();
     const child = this.spawn(SERVER_CPU, this.serverArgv(c, variant, port));
