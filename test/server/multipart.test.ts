@@ -106,4 +106,23 @@ describe('multipart requests', () => {
     const res = await fetch(s.url, { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=q' } });
     assert.deepEqual(await res.json(), [['meta', null, 7], ['blob', 'b.bin', 3 * 1024 * 1024]]);
   });
+
+  it('answers a limit or format error inside a streaming request.multipart() loop with 4xx, not 500', async (t) => {
+    const app = new Application();
+    app.router.addPost('/', async (request) => {
+      let parts = 0;
+      for await (const part of request.multipart({ maxParts: 1 })) {
+        await part.release();
+        parts++;
+      }
+      return jsonResponse({ parts });
+    });
+    const s = await serve(app, t);
+    const body = multipartBody('q', [{ name: 'a', data: '1' }, { name: 'b', data: '2' }]);
+    const tooMany = await fetch(s.url, { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=q' } });
+    assert.equal(tooMany.status, 413);
+    assert.match(await tooMany.text(), /part/i);
+    const truncated = await fetch(s.url, { method: 'POST', body: body.subarray(0, 40), headers: { 'content-type': 'multipart/form-data; boundary=q' } });
+    assert.equal(truncated.status, 400);
+  });
 });
