@@ -9,3 +9,17 @@ export * as hdrs from './common/hdrs.js';
 export { parseContentType, isJsonMimetype } from './common/content-type.js';
 export type { ParsedContentType } from './common/content-type.js';
 export * as web from './server/index.js';
+
+// WebSockets (shared by web.WebSocketResponse and the client's ClientWebSocketResponse)
+export { WSMsgType, WSCloseCode, WSTextMessage, WSBinaryMessage } from './websocket/models.js';
+export type {
+  WSMessage, WSPingMessage, WSPongMessage, WSCloseMessage, WSClosingMessage, WSClosedMessage, WSErrorMessage,
+} from './websocket/models.js';
+export type { WSDataMessage, WSCloseOptions, WSSendOptions } from './websocket/connection.js';
+export {
+  WebSocketError, WSHandshakeError, WSConnectionError, WSConnectionClosedError, WSTimeoutError,
+  WSReceiveTimeoutError, WSHeartbeatTimeoutError, WSCloseTimeoutError, WSHandshakeTimeoutError, WSMessageTypeError,
+  isWSTimeoutError,
+} from './websocket/errors.js';
+export { WebSocketSet } from './websocket/websocket-set.js';
+export type { CloseAllOptions } from './websocket/websocket-set.js';

@@ -23,6 +23,10 @@ export { Request, BaseRequest } from './request.js';
 export type { UpgradeInfo } from './request.js';
 export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
 export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
+
+// WebSockets
+export { WebSocketResponse, serverWebSockets } from './ws.js';
+export type { WebSocketResponseOptions, WebSocketReady } from './ws.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';
 
 // Middlewares
