@@ -9,6 +9,7 @@ export * as hdrs from './common/hdrs.js';
 export { parseContentType, isJsonMimetype } from './common/content-type.js';
 export type { ParsedContentType } from './common/content-type.js';
 export * as web from './server/index.js';
+export * from './client/index.js';
 
 // WebSockets (shared by web.WebSocketResponse and the client's ClientWebSocketResponse)
 export { WSMsgType, WSCloseCode, WSTextMessage, WSBinaryMessage } from './websocket/models.js';

@@ -1,0 +1,495 @@
+/**
+ * Connectors, as aiohttp's `connector.py`: a pool of keep-alive connections shared by a session.
+ * This is the only file that imports undici (see STYLE.md §1): everything above it talks to the
+ * `DispatchSink` interface, so an undici handler-API change touches this file alone.
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { Agent, ProxyAgent, Socks5ProxyAgent, buildConnector } from 'undici';
+import type { Dispatcher } from 'undici';
+
+/**
+ * Pins a server certificate by its SHA-256 digest, as aiohttp's `Fingerprint`; the chain is not
+ * verified, only the digest (MD5 and SHA-1 digests are refused as insecure, as aiohttp does).
+ */
+export class Fingerprint {
+  readonly fingerprint: Buffer;
+  constructor(fingerprint: Buffer | string) {
+    const buf = typeof fingerprint === 'string' ? Buffer.from(fingerprint.replace(/:/g, ''), 'hex') : fingerprint;
+    if (buf.length === 16 || buf.length === 20) throw new RangeError('md5 and sha1 are insecure and not supported. Use sha256.');
+    if (buf.length !== 32) throw new RangeError('fingerprint has invalid length');
+    this.fingerprint = Buffer.from(buf);
+  }
+  /** @internal */
+  _matches(socket: TLSSocket): boolean {
+    const cert = socket.getPeerCertificate();
+    if (cert === null || typeof cert.fingerprint256 !== 'string') return false;
+    return Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex').equals(this.fingerprint);
+  }
+}
+
+/** TLS settings: `false` skips verification, a Fingerprint pins the certificate, an object goes to `tls.connect`. */
+export type SSLOption = boolean | ConnectionOptions | Fingerprint;
+
+/** Options of `new TCPConnector()`. */
+export interface TCPConnectorOptions {
+  /** Most connections in use at once, all hosts together; 0 means no limit. Default 100. */
+  limit?: number;
+  /** Most connections to one host (scheme, host, port); 0 means no limit. Default 0. */
+  limitPerHost?: number;
+  /** Seconds an idle connection stays open. Default 15. */
+  keepaliveTimeout?: number;
+  /** Close every connection after its response (no keep-alive). */
+  forceClose?: boolean;
+  /** Cache DNS answers. Default true. */
+  useDnsCache?: boolean;
+  /** Seconds a DNS answer is cached; null caches forever. Default 10. */
+  ttlDnsCache?: number | null;
+  /** IP family to resolve: 0 (both), 4 or 6. */
+  family?: 0 | 4 | 6;
+  /** Local address to bind to. */
+  localAddr?: string;
+  /** TLS: `false` disables verification; an object is merged into `tls.connect` options. */
+  ssl?: SSLOption;
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate (PEM). */
+  cert?: string | Buffer;
+  /** Client certificate key (PEM). */
+  key?: string | Buffer;
+  /** Offer HTTP/2 to TLS servers (ALPN); beyond aiohttp (aio-libs/aiohttp#5999). */
+  http2?: boolean;
+  /** Seconds allowed to open a socket (aiohttp's `sock_connect` at connector level). Default 30. */
+  connectTimeout?: number;
+  /** Dispatcher-level response size cap in bytes (raw, before decompression). */
+  maxResponseSize?: number;
+  /** Largest response head (status line and headers) in bytes; aiohttp's max_field_size role. Default 16 KiB. */
+  maxHeaderSize?: number;
+}
+
+/** Options of `new UnixConnector()`. */
+export interface UnixConnectorOptions extends TCPConnectorOptions {
+  /** Path of the Unix domain socket every request goes to. */
+  path: string;
+}
+
+/** Pool counters per origin, to check reuse and leaks. */
+export interface ConnectorStats {
+  /** Open sockets per origin. */
+  readonly connected: Record<string, number>;
+  /** Open sockets, all origins. */
+  readonly totalConnected: number;
+  /** Requests waiting for the total `limit`. */
+  readonly queued: number;
+  /** Requests holding a connection slot. */
+  readonly active: number;
+}
+
+/** What the session hands to a connector for one HTTP exchange. */
+export interface DispatchRequest {
+  origin: string;
+  path: string;
+  method: string;
+  headers: string[];
+  body: Buffer | AsyncIterable<Buffer> | null;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  proxy: ProxySettings | null;
+  /** Per-request TLS: `false` skips verification, an object adds `tls.connect` options. */
+  ssl: SSLOption | undefined;
+}
+
+/** A proxy to go through: `http://` (CONNECT tunnel) or `socks5://`. */
+export interface ProxySettings {
+  readonly url: string;
+  /** Value of Proxy-Authorization for HTTP proxies, if any. */
+  readonly authorization: string | null;
+  /** User name and password for SOCKS5 proxies, if any. */
+  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly headers?: Record<string, string>;
+}
+
+/** Receives the events of one exchange; implemented by the client's request/response code. */
+export interface DispatchSink {
+  /** True when trace signals are wanted (connection queue/create/reuse, DNS). */
+  readonly traced: boolean;
+  /** True once the caller gave up (timeout); a queued request is then dropped. */
+  readonly cancelled: boolean;
+  onQueued(start: boolean): void;
+  onConnectionCreate(start: boolean): void;
+  onConnectionReuse(): void;
+  onDns(event: 'start' | 'end' | 'hit' | 'miss', host: string): void;
+  /** The request is being written on a connection; `abort` cancels it. */
+  onStart(abort: (reason: Error) => void): void;
+  onBodySent(chunk: Buffer): void;
+  onRequestSent(): void;
+  /** Status line and headers; return false to pause the body until `resume()`. */
+  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void): boolean;
+  /** A body chunk; return false to pause until `resume()`. */
+  onData(chunk: Buffer): boolean;
+  onEnd(): void;
+  onError(err: Error): void;
+}
+
+interface DnsEntry {
+  readonly addresses: LookupAddress[];
+  readonly expires: number;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** Adapts undici's handler calls to a DispatchSink and returns the pool slot when done. */
+class Handler {
+  readonly #sink: DispatchSink;
+  readonly #owner: TCPConnector;
+  readonly #origin: string;
+  #done = false;
+  constructor(sink: DispatchSink, owner: TCPConnector, origin: string) {
+    this.#sink = sink;
+    this.#owner = owner;
+    this.#origin = origin;
+  }
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.#sink.traced) this.#owner._traceStarted(this.#origin, this.#sink);
+    this.#sink.onStart(abort);
+  }
+  // undici's types say (chunkSize, total); at runtime the legacy hook gets the chunk itself.
+  onBodySent(chunk: unknown): void {
+    if (typeof chunk === 'string') this.#sink.onBodySent(Buffer.from(chunk));
+    else if (Buffer.isBuffer(chunk)) this.#sink.onBodySent(chunk);
+    else if (chunk instanceof Uint8Array) this.#sink.onBodySent(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  onRequestSent(): void {
+    this.#sink.onRequestSent();
+  }
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx interim responses (100 Continue, 103 Early Hints) are not the response.
+    if (statusCode < 200) return true;
+    return this.#sink.onHeaders(statusCode, rawHeaders, statusText, resume);
+  }
+  onData(chunk: Buffer): boolean {
+    return this.#sink.onData(chunk);
+  }
+  onComplete(): void {
+    this.#finish();
+    this.#sink.onEnd();
+  }
+  onError(err: Error): void {
+    this.#finish();
+    this.#sink.onError(err);
+  }
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#sink.traced) this.#owner._traceForget(this.#origin, this.#sink);
+    this.#owner._releaseSlot();
+  }
+}
+
+/**
+ * A keep-alive connection pool over TCP (and TLS), as aiohttp's `TCPConnector`.
+ *
+ * @example
+ * const session = new ClientSession({ connector: new TCPConnector({ limit: 10, ssl: false }) });
+ */
+export class TCPConnector {
+  readonly limit: number;
+  readonly limitPerHost: number;
+  readonly forceClose: boolean;
+  readonly #agent: Agent;
+  readonly #tlsAgents = new Map<object, Agent>();
+  readonly #socketPath: string | undefined;
+  readonly #proxies = new Map<string, Dispatcher>();
+  readonly #tls: ConnectionOptions;
+  readonly #options: TCPConnectorOptions;
+  #active = 0;
+  #queue: Array<() => void> = [];
+  #closed = false;
+  readonly #dns = new Map<string, DnsEntry>();
+  readonly #ttlMs: number | null;
+  readonly #useDns: boolean;
+  readonly #family: 0 | 4 | 6;
+  // Traced requests not yet on a connection, per origin, so connection and DNS events can be
+  // attributed to the request that waits for them (undici does not say which request a socket is for).
+  readonly #pendingTraced = new Map<string, DispatchSink[]>();
+  readonly #createdFor = new WeakSet<DispatchSink>();
+
+  constructor(options: TCPConnectorOptions = {}, socketPath?: string) {
+    this.#options = options;
+    this.limit = options.limit ?? 100;
+    this.limitPerHost = options.limitPerHost ?? 0;
+    this.forceClose = options.forceClose ?? false;
+    this.#useDns = options.useDnsCache ?? true;
+    this.#ttlMs = options.ttlDnsCache === null ? null : (options.ttlDnsCache ?? 10) * 1000;
+    this.#family = options.family ?? 0;
+    if (this.limit < 0 || this.limitPerHost < 0) throw new RangeError('limit and limitPerHost must be >= 0');
+    const tls: ConnectionOptions = {};
+    if (options.ssl === false || options.ssl instanceof Fingerprint) tls.rejectUnauthorized = false;
+    else if (typeof options.ssl === 'object') Object.assign(tls, options.ssl);
+    if (options.ca !== undefined) tls.ca = options.ca;
+    if (options.cert !== undefined) tls.cert = options.cert;
+    if (options.key !== undefined) tls.key = options.key;
+    this.#tls = tls;
+    this.#socketPath = socketPath;
+    this.#agent = this.#makeAgent(tls, options.ssl instanceof Fingerprint ? options.ssl : null);
+  }
+
+  #makeAgent(tls: ConnectionOptions, fingerprint: Fingerprint | null): Agent {
+    const options = this.#options;
+    const connectOpts: Record<string, unknown> = {
+      ...tls,
+      timeout: Math.round((options.connectTimeout ?? 30) * 1000),
+    };
+    if (this.#socketPath !== undefined) connectOpts.socketPath = this.#socketPath;
+    else connectOpts.lookup = this.#lookup;
+    if (options.localAddr !== undefined) connectOpts.localAddress = options.localAddr;
+    if (options.http2) connectOpts.allowH2 = true;
+    const base = buildConnector(connectOpts as buildConnector.BuildOptions);
+    const connect: buildConnector.connector = (opts, cb) => {
+      const origin = `${opts.protocol}//${opts.hostname}${opts.port ? ':' + opts.port : ''}`;
+      const sink = this.#pendingTraced.size > 0 ? this.#claimCreate(origin) : null;
+      sink?.onConnectionCreate(true);
+      base(opts, (err, socket) => {
+        if (err === null && fingerprint !== null && opts.protocol === 'https:' && !fingerprint._matches(socket as TLSSocket)) {
+          (socket as Socket).destroy();
+          const e = Object.assign(new Error(`certificate fingerprint mismatch for ${opts.hostname}`), { code: 'ERR_CLIENT_FINGERPRINT' });
+          (cb as (e: Error | null, s: Socket | null) => void)(e, null);
+          return;
+        }
+        if (sink !== null && err === null) sink.onConnectionCreate(false);
+        (cb as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
+      });
+    };
+    const keepAlive = Math.max(1, Math.round((options.keepaliveTimeout ?? 15) * 1000));
+    const agentOpts: Agent.Options = {
+      connect,
+      keepAliveTimeout: keepAlive,
+      keepAliveMaxTimeout: Math.max(keepAlive, 600_000),
+      pipelining: 1,
+      allowH2: options.http2 ?? false,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    };
+    if (this.limitPerHost > 0) agentOpts.connections = this.limitPerHost;
+    if (options.maxResponseSize !== undefined) agentOpts.maxResponseSize = options.maxResponseSize;
+    if (options.maxHeaderSize !== undefined) agentOpts.maxHeaderSize = options.maxHeaderSize;
+    return new Agent(agentOpts);
+  }
+
+  /** The pool for a per-request `ssl` setting: the default one, or one made (once) for it. */
+  #agentFor(ssl: SSLOption | undefined): Agent {
+    if (ssl === undefined || ssl === true) return this.#agent;
+    const key: object = ssl === false ? TCPConnector : ssl;
+    let agent = this.#tlsAgents.get(key);
+    if (agent === undefined) {
+      agent = ssl instanceof Fingerprint
+        ? this.#makeAgent({ ...this.#tls, rejectUnauthorized: false }, ssl)
+        : this.#makeAgent(ssl === false ? { ...this.#tls, rejectUnauthorized: false } : { ...this.#tls, ...ssl }, null);
+      this.#tlsAgents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Pool counters: open sockets per origin, queued and active requests. */
+  stats(): ConnectorStats {
+    const connected: Record<string, number> = {};
+    let total = 0;
+    for (const agent of [this.#agent, ...this.#tlsAgents.values()]) {
+      for (const [origin, s] of Object.entries(agent.stats as Record<string, { connected?: number }>)) {
+        connected[origin] = (connected[origin] ?? 0) + (s.connected ?? 0);
+        total += s.connected ?? 0;
+      }
+    }
+    return { connected, totalConnected: total, queued: this.#queue.length, active: this.#active };
+  }
+
+  #lookup = (hostname: string, options: LookupOptions | number | LookupCallback, callback?: LookupCallback): void => {
+    const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
+    const opts: LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
+    const family = this.#family !== 0 ? this.#family : (typeof opts.family === 'number' ? opts.family : 0);
+    const key = `${hostname}/${family}`;
+    const sink = this.#pendingTraced.size > 0 ? this.#firstPendingForHost(hostname) : null;
+    const answer = (addresses: LookupAddress[]): void => {
+      if (opts.all) cb(null, addresses);
+      else cb(null, addresses[0]!.address, addresses[0]!.family);
+    };
+    if (this.#useDns) {
+      const hit = this.#dns.get(key);
+      if (hit !== undefined && (hit.expires === 0 || hit.expires > Date.now())) {
+        sink?.onDns('hit', hostname);
+        answer(hit.addresses);
+        return;
+      }
+      sink?.onDns('miss', hostname);
+    }
+    sink?.onDns('start', hostname);
+    dnsLookup(hostname, { family, all: true, hints: opts.hints ?? 0 }, (err, addresses) => {
+      if (err !== null) {
+        cb(err, '');
+        return;
+      }
+      sink?.onDns('end', hostname);
+      if (this.#useDns) {
+        const expires = this.#ttlMs === null ? 0 : Date.now() + this.#ttlMs;
+        this.#dns.set(key, { addresses, expires });
+      }
+      answer(addresses);
+    });
+  };
+
+  /** Forgets cached DNS answers, for one host or all (aiohttp's `clear_dns_cache`). */
+  clearDnsCache(host?: string): void {
+    if (host === undefined) this.#dns.clear();
+    else for (const k of [...this.#dns.keys()]) if (k.startsWith(host + '/')) this.#dns.delete(k);
+  }
+
+  #firstPendingForHost(hostname: string): DispatchSink | null {
+    for (const [origin, list] of this.#pendingTraced) {
+      if (list.length > 0 && new URL(origin).hostname.replace(/^\[|\]$/g, '') === hostname) return list[0]!;
+    }
+    return null;
+  }
+
+  #claimCreate(origin: string): DispatchSink | null {
+    const list = this.#pendingTraced.get(origin);
+    if (list === undefined) return null;
+    for (const s of list) {
+      if (!this.#createdFor.has(s)) {
+        this.#createdFor.add(s);
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** @internal A traced request reached a connection: was it a fresh one? */
+  _traceStarted(origin: string, sink: DispatchSink): void {
+    this._traceForget(origin, sink);
+    if (!this.#createdFor.has(sink)) sink.onConnectionReuse();
+  }
+
+  /** @internal */
+  _traceForget(origin: string, sink: DispatchSink): void {
+    const list = this.#pendingTraced.get(origin);
+    if (list === undefined) return;
+    const i = list.indexOf(sink);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.#pendingTraced.delete(origin);
+  }
+
+  /** @internal Frees a slot of the total `limit` for the next queued request. */
+  _releaseSlot(): void {
+    const next = this.#queue.shift();
+    if (next !== undefined) next();
+    else this.#active--;
+  }
+
+  /** @internal Sends one request; events go to `sink`. */
+  _dispatch(req: DispatchRequest, sink: DispatchSink): void {
+    if (this.#closed) {
+      sink.onError(Object.assign(new Error('connector is closed'), { code: 'UND_ERR_CLOSED' }));
+      return;
+    }
+    if (sink.traced) {
+      let list = this.#pendingTraced.get(req.origin);
+      if (list === undefined) this.#pendingTraced.set(req.origin, (list = []));
+      list.push(sink);
+    }
+    if (this.limit === 0 || this.#active < this.limit) {
+      if (this.limit !== 0) this.#active++;
+      this.#send(req, sink);
+      return;
+    }
+    sink.onQueued(true);
+    this.#queue.push(() => {
+      if (sink.cancelled) {
+        // Pass the slot on: this request timed out while waiting for it.
+        if (sink.traced) this._traceForget(req.origin, sink);
+        this._releaseSlot();
+        return;
+      }
+      sink.onQueued(false);
+      this.#send(req, sink);
+    });
+  }
+
+  #send(req: DispatchRequest, sink: DispatchSink): void {
+    const handler = new Handler(sink, this, req.origin);
+    const opts: Dispatcher.DispatchOptions = {
+      origin: req.origin,
+      path: req.path,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: req.headers,
+      body: req.body as NonNullable<Dispatcher.DispatchOptions['body']>,
+      headersTimeout: req.headersTimeoutMs,
+      bodyTimeout: req.bodyTimeoutMs,
+      reset: this.forceClose,
+    };
+    try {
+      const dispatcher = req.proxy === null ? this.#agentFor(req.ssl) : this.#proxyAgent(req.proxy);
+      dispatcher.dispatch(opts, handler as unknown as Dispatcher.DispatchHandler);
+    } catch (err) {
+      handler.onError(err as Error);
+    }
+  }
+
+  #proxyAgent(p: ProxySettings): Dispatcher {
+    const key = `${p.url}\n${p.authorization ?? ''}\n${p.credentials?.username ?? ''}:${p.credentials?.password ?? ''}`;
+    let agent = this.#proxies.get(key);
+    if (agent === undefined && p.url.startsWith('socks5')) {
+      const opts: Socks5ProxyAgent.Options = {};
+      if (p.credentials !== undefined) {
+        opts.username = p.credentials.username;
+        opts.password = p.credentials.password;
+      }
+      if (this.limitPerHost > 0) opts.connections = this.limitPerHost;
+      agent = new Socks5ProxyAgent(p.url, opts);
+      this.#proxies.set(key, agent);
+    }
+    if (agent === undefined) {
+      const opts: ProxyAgent.Options = { uri: p.url, requestTls: this.#tls as buildConnector.BuildOptions };
+      if (p.authorization !== null) opts.token = p.authorization;
+      if (p.headers !== undefined) opts.headers = p.headers;
+      if (this.limitPerHost > 0) opts.connections = this.limitPerHost;
+      agent = new ProxyAgent(opts);
+      this.#proxies.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Closes every connection now (in-flight responses fail), as aiohttp's `close()`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const q = this.#queue;
+    this.#queue = [];
+    for (const run of q) run();
+    await Promise.all([this.#agent.destroy(), ...[...this.#tlsAgents.values(), ...this.#proxies.values()].map((a) => a.destroy())]);
+  }
+
+  /** The options this connector was made with. */
+  get options(): Readonly<TCPConnectorOptions> {
+    return this.#options;
+  }
+}
+
+/**
+ * A connector whose every request goes to one Unix domain socket, as aiohttp's `UnixConnector`.
+ *
+ * @example
+ * new ClientSession({ connector: new UnixConnector({ path: '/run/app.sock' }) }).get('http://localhost/')
+ */
+export class UnixConnector extends TCPConnector {
+  readonly path: string;
+  constructor(options: UnixConnectorOptions) {
+    super(options, options.path);
+    this.path = options.path;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * MultipartWriter, as aiohttp's `multipart.MultipartWriter`: parts are payloads with headers,
+ * written between boundary lines (RFC 2046 §5.1). Part bodies are streamed; the total size is known
+ * (and sent as Content-Length) when every part's size is.
+ */
+import { randomBytes } from 'node:crypto';
+import { Payload, toPayload } from '../payload.js';
+
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * Escapes a Content-Disposition parameter as the WHATWG HTML form encoding does (`"` -> %22,
+ * CR -> %0D, LF -> %0A; other characters as UTF-8), which every multipart parser accepts.
+ */
+export function escapeDispositionParam(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) out += '%22';
+    else if (c === 0x0d) out += '%0D';
+    else if (c === 0x0a) out += '%0A';
+    else out += value[i];
+  }
+  return out;
+}
+
+/** One part: its headers and its body. */
+export interface MultipartPart {
+  readonly headers: Array<[string, string]>;
+  readonly payload: Payload;
+}
+
+/** A multipart body (`multipart/form-data` by default) with a random boundary. */
+export class MultipartWriter extends Payload {
+  readonly boundary: string;
+  readonly subtype: string;
+  readonly parts: MultipartPart[] = [];
+
+  constructor(subtype = 'form-data', boundary?: string) {
+    const b = boundary ?? randomBytes(16).toString('hex');
+    if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(b)) throw new RangeError(`invalid multipart boundary: ${b}`);
+    super(`multipart/${subtype}; boundary=${b}`, null);
+    this.boundary = b;
+    this.subtype = subtype;
+  }
+
+  get replayable(): boolean {
+    return this.parts.every((p) => p.payload.replayable);
+  }
+
+  /** Appends a part; `value` is anything `data` accepts as a body. */
+  append(value: unknown, headers: Array<[string, string]> = []): MultipartPart {
+    const payload = toPayload(value);
+    if (payload === null) throw new TypeError(`multipart: cannot send a value of type ${typeof value}`);
+    const h = headers.slice();
+    if (payload.contentType !== null && !h.some(([k]) => k.toLowerCase() === 'content-type')) {
+      h.push(['Content-Type', payload.contentType]);
+    }
+    const part = { headers: h, payload };
+    this.parts.push(part);
+    return part;
+  }
+
+  /** Appends a form field part with its Content-Disposition. */
+  appendFormField(name: string, payload: Payload, contentType: string | null, filename: string | null): void {
+    let disp = `form-data; name="${escapeDispositionParam(name)}"`;
+    if (filename !== null) disp += `; filename="${escapeDispositionParam(filename)}"`;
+    const headers: Array<[string, string]> = [['Content-Disposition', disp]];
+    if (contentType !== null) headers.push(['Content-Type', contentType]);
+    this.parts.push({ headers, payload });
+  }
+
+  #partHead(i: number): Buffer {
+    const part = this.parts[i]!;
+    let s = `--${this.boundary}\r\n`;
+    for (const [k, v] of part.headers) s += `${k}: ${v}\r\n`;
+    return Buffer.from(s + '\r\n', 'utf8');
+  }
+
+  override async prepare(): Promise<void> {
+    let total = 0;
+    let known = true;
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[i]!.payload;
+      await p.prepare();
+      if (p.size === null) known = false;
+      else total += this.#partHead(i).length + p.size + CRLF.length;
+    }
+    total += Buffer.byteLength(`--${this.boundary}--\r\n`);
+    this.size = known ? total : null;
+  }
+
+  body(): AsyncIterable<Buffer> {
+    return this.#generate();
+  }
+
+  async *#generate(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < this.parts.length; i++) {
+      yield this.#partHead(i);
+      const b = this.parts[i]!.payload.body();
+      if (Buffer.isBuffer(b)) {
+        if (b.length > 0) yield b;
+      } else {
+        for await (const chunk of b) yield chunk;
+      }
+      yield CRLF;
+    }
+    yield Buffer.from(`--${this.boundary}--\r\n`);
+  }
+}
