@@ -464,6 +464,18 @@ export class TCPConnector {
     return agent;
   }
 
+  /** @internal TLS options for connections made outside the pool (WebSocket upgrades). */
+  _tlsOptions(ssl?: SSLOption): ConnectionOptions {
+    if (ssl === undefined || ssl === true) return { ...this.#tls };
+    if (ssl === false || ssl instanceof Fingerprint) return { ...this.#tls, rejectUnauthorized: false };
+    return { ...this.#tls, ...ssl };
+  }
+
+  /** @internal The Unix socket path every connection goes to, if any. */
+  get _socketPath(): string | undefined {
+    return this.#socketPath;
+  }
+
   /** Closes every connection now (in-flight responses fail), as aiohttp's `close()`. */
   async close(): Promise<void> {
     if (this.#closed) return;
