@@ -53,8 +53,14 @@ const tracked = new WeakMap<Application, WebSocketSet<WebSocketResponse>>();
 
 /**
  * The open server WebSockets of `app`: every prepared WebSocketResponse is added, closed ones drop
- * out. AppRunner's graceful shutdown closes them with 1001 after `onShutdown` ran, so the
- * aiohttp recipe (`app[websockets]` closed in `on_shutdown`) is only needed for custom codes.
+ * out. AppRunner's graceful shutdown closes them with 1001 after `onShutdown` ran, within
+ * `shutdownTimeout`. aiohttp's recipe still works for your own code or message (or a broadcast
+ * list), with a WebSocketSet under an AppKey (see examples/websocket/chat-server.ts):
+ * @example
+ * const websockets = new AppKey<WebSocketSet<web.WebSocketResponse>>('websockets');
+ * app.set(websockets, new WebSocketSet());
+ * app.onShutdown.push((a) => a.get(websockets).closeAll({ code: WSCloseCode.GOING_AWAY, timeout: 5 }));
+ * // in the handler, after `await ws.prepare(request)`: request.app.get(websockets).add(ws);
  */
 export function serverWebSockets(app: Application): WebSocketSet<WebSocketResponse> {
   let set = tracked.get(app);

@@ -11,6 +11,7 @@ import { connectClientSocket } from '../../src/websocket/ws-adapter.js';
 import type { ClientSocketOptions } from '../../src/websocket/ws-adapter.js';
 import type { WebSocketConnection } from '../../src/websocket/connection.js';
 import { createDemoApp } from '../../src/demo/app.js';
+import { createChatApp, websockets } from '../../examples/websocket/chat-server.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 import { frame, rawClient } from '../websocket/helpers.js';
 
@@ -273,5 +274,27 @@ describe('demo /ws with Python aiohttp as the client', () => {
       close: [WSMsgType.CLOSE, 1000],
       close_code: 1000,
     });
+  });
+});
+
+describe('examples/websocket/chat-server.ts', () => {
+  it('broadcasts to the other peers and closes them with its own shutdown hook', async (t) => {
+    const app = createChatApp();
+    const served = await serve(app, t);
+    const alice = await client(t, `ws://127.0.0.1:${served.port}/chat?name=alice`);
+    const bob = await client(t, `ws://127.0.0.1:${served.port}/chat?name=bob`);
+    // Both are registered once bob's first broadcast reaches alice.
+    await bob.sendStr('hi');
+    assert.equal(await alice.receiveStr(), 'bob: hi');
+    await alice.sendStr('hello');
+    assert.equal(await bob.receiveStr(), 'alice: hello');
+    assert.equal(app.get(websockets).size, 2);
+    await served.close();
+    for (const ws of [alice, bob]) {
+      const msg = await ws.receive();
+      assert.equal(msg.type, WSMsgType.CLOSE);
+      assert.equal(msg.data, 1001);
+      assert.equal(msg.extra, 'Server shutdown');
+    }
   });
 });
