@@ -266,7 +266,8 @@ export class TCPConnector {
     const agentOpts: Agent.Options = {
       connect,
       keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: Math.max(keepAlive, 600_000),
+      // Our value caps the server's Keep-Alive hint, as aiohttp's keepalive_timeout is the client's limit.
+      keepAliveMaxTimeout: keepAlive,
       pipelining: 1,
       allowH2: options.http2 ?? false,
       headersTimeout: 0,

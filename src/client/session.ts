@@ -309,7 +309,6 @@ export class ClientSession implements AsyncDisposable {
     const trace = this.#traceConfigs.length > 0 ? new Trace(this, this.#traceConfigs, options.traceRequestCtx) : null;
     const connectMs = timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect)
       ? toMs(timeout.connect) : toMs(timeout.sockConnect);
-    const socketPath = (this.#connector as { path?: string }).path;
     const ctx: ExchangeContext = {
       session: this,
       trace,
@@ -322,10 +321,7 @@ export class ClientSession implements AsyncDisposable {
       connectKind: timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect) ? 'connect' : 'sockConnect',
       onUploadProgress: options.onUploadProgress,
       onDownloadProgress: options.onDownloadProgress,
-      host: target.url.hostname,
-      port: target.url.port ? Number(target.url.port) : target.url.protocol === 'https:' ? 443 : 80,
-      socketPath: typeof socketPath === 'string' ? socketPath : undefined,
-      viaProxy: false,
+      socketPath: this.#connector._socketPath,
     };
     if (target.url.username !== '' || target.url.password !== '') {
       target.url.username = '';
@@ -487,7 +483,7 @@ export class ClientSession implements AsyncDisposable {
       ssl: options.ssl,
     };
     const resp = await new Promise<ClientResponse>((resolve, reject) => {
-      const ex = new Exchange(ctx, req, resolve, reject);
+      const ex = new Exchange(ctx, req, resolve, reject, proxy !== null);
       this.#connector._dispatch(dreq, ex);
     });
     const setCookies = resp._setCookieHeaders();
