@@ -532,7 +532,12 @@ export class ClientSession implements AsyncDisposable {
    * Opens a WebSocket (aiohttp's `ws_connect`) with the session's headers, cookies, auth and TLS
    * settings; `ws(s)://` and `http(s)://` URLs both work. A refused handshake throws WSServerHandshakeError.
    */
-  wsConnect(url: string | URL, options?: WSConnectOptions): Promise<ClientWebSocketResponse> {
+  wsConnect(url: string | URL, options: WSConnectOptions = {}): Promise<ClientWebSocketResponse> {
+    // The session's proxy (or the environment's, with trustEnv) applies unless the call names one.
+    if (options.proxy === undefined && (this.#proxy !== null || this.#trustEnv)) {
+      const proxy = this.#proxy ?? envProxy(new URL(String(url).replace(/^ws(s?):/i, 'http$1:'), this.#baseUrl));
+      if (proxy !== null) options = this.#proxyAuth === null ? { ...options, proxy } : { proxyAuth: this.#proxyAuth, ...options, proxy };
+    }
     return wsConnect(this, url, options);
   }
 

@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -17,6 +19,7 @@ import {
   ClientWebSocketResponse,
   CookieJar,
   TCPConnector,
+  UnixConnector,
   WSHeartbeatTimeoutError,
   WSMsgType,
   WSServerHandshakeError,
@@ -216,6 +219,20 @@ describe('ClientSession.wsConnect against our server', () => {
     await ws.close();
   });
 
+  it("goes through a UnixConnector's socket path", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aiohttp-ts-ws-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const runner = new web.AppRunner(createDemoApp(), { shutdownTimeout: 5 });
+    await runner.setup();
+    t.after(() => runner.cleanup());
+    await new web.UnixSite(runner, join(dir, 'demo.sock')).start();
+    const s = await session(t, { connector: new UnixConnector({ path: join(dir, 'demo.sock') }) });
+    const ws = await s.wsConnect('http://localhost/ws');
+    await ws.sendStr('unix');
+    assert.equal(await ws.receiveStr(), 'unix/answer');
+    await ws.close();
+  });
+
   it('tunnels through an HTTP proxy with CONNECT and proxy credentials', async (t) => {
     const { port } = await serve(createDemoApp(), t);
     const seen: string[] = [];
@@ -243,7 +260,15 @@ describe('ClientSession.wsConnect against our server', () => {
     await ws.sendStr('via proxy');
     assert.equal(await ws.receiveStr(), 'via proxy/answer');
     await ws.close();
-    assert.deepEqual(seen, [`CONNECT 127.0.0.1:${port} HTTP/1.1`, `Basic ${Buffer.from('pu:pp').toString('base64')}`]);
+    const basic = `Basic ${Buffer.from('pu:pp').toString('base64')}`;
+    assert.deepEqual(seen, [`CONNECT 127.0.0.1:${port} HTTP/1.1`, basic]);
+    // The session's own proxy applies too.
+    const viaSession = await session(t, { proxy: proxyUrl });
+    const ws2 = await viaSession.wsConnect(`http://127.0.0.1:${port}/ws`);
+    await ws2.sendStr('again');
+    assert.equal(await ws2.receiveStr(), 'again/answer');
+    await ws2.close();
+    assert.equal(seen.length, 4);
   });
 });
 
