@@ -174,7 +174,10 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
       throw err;
     }
     this.#conn = conn;
-    serverWebSockets(request.app).add(this);
+    const open = serverWebSockets(request.app);
+    open.add(this);
+    // The set only prunes closed sockets when read; drop ours as soon as its socket is gone.
+    upgrade.socket.once('close', () => open.delete(this));
   }
 
   #handshakeHeaders(): Array<[string, string]> {

@@ -169,6 +169,21 @@ describe('WebSocketResponse', () => {
     assert.equal((server.exception() as { closeCode?: number } | null)?.closeCode, 1009);
   });
 
+  it('bounds the inflated size of compressed messages by maxMsgSize', async (t) => {
+    const { app, seen } = echoApp({ maxMsgSize: 4096 });
+    const { port } = await serve(app, t);
+    const ws = await client(t, `ws://127.0.0.1:${port}/ws`, { compress: true });
+    assert.equal(ws.compress, 15);
+    await ws.sendStr('y'.repeat(2000));
+    assert.equal((await ws.receiveStr()).length, 2007);
+    // About 100 bytes on the wire, 100 KB once inflated.
+    await ws.sendStr('z'.repeat(100_000));
+    const msg = await ws.receive();
+    assert.equal(msg.type, WSMsgType.CLOSE);
+    assert.equal(msg.data, 1009);
+    assert.equal((await seen.closed[0]!).closeCode, 1009);
+  });
+
   it('closes with 1002 on an unmasked client frame and 1007 on invalid UTF-8', async (t) => {
     const { app } = echoApp();
     const { port } = await serve(app, t);
