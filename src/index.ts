@@ -17,10 +17,11 @@ export type {
   WSMessage, WSPingMessage, WSPongMessage, WSCloseMessage, WSClosingMessage, WSClosedMessage, WSErrorMessage,
 } from './websocket/models.js';
 export type { WSDataMessage, WSCloseOptions, WSSendOptions } from './websocket/connection.js';
+// Handshake failures surface as the client's WSServerHandshakeError / ClientConnectorError and the
+// server's HTTP exceptions, so the shared layer's handshake errors stay internal.
 export {
-  WebSocketError, WSHandshakeError, WSConnectionError, WSConnectionClosedError, WSTimeoutError,
-  WSReceiveTimeoutError, WSHeartbeatTimeoutError, WSCloseTimeoutError, WSHandshakeTimeoutError, WSMessageTypeError,
-  isWSTimeoutError,
+  WebSocketError, WSConnectionClosedError, WSTimeoutError, WSReceiveTimeoutError, WSHeartbeatTimeoutError,
+  WSCloseTimeoutError, WSMessageTypeError, isWSTimeoutError,
 } from './websocket/errors.js';
 export { WebSocketSet } from './websocket/websocket-set.js';
 export type { CloseAllOptions } from './websocket/websocket-set.js';
