@@ -12,6 +12,7 @@ import type { ClientSocketOptions } from '../../src/websocket/ws-adapter.js';
 import type { WebSocketConnection } from '../../src/websocket/connection.js';
 import { createDemoApp } from '../../src/demo/app.js';
 import { createChatApp, websockets } from '../../examples/websocket/chat-server.js';
+import { createEchoApp } from '../../examples/websocket/echo-server.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 import { frame, rawClient } from '../websocket/helpers.js';
 
@@ -311,5 +312,20 @@ describe('examples/websocket/chat-server.ts', () => {
       assert.equal(msg.data, 1001);
       assert.equal(msg.extra, 'Server shutdown');
     }
+  });
+});
+
+describe('examples/websocket/echo-server.ts', () => {
+  it('answers with /answer, echoes binary and closes on close cmd', async (t) => {
+    const { port } = await serve(createEchoApp(), t);
+    const ws = await client(t, `ws://127.0.0.1:${port}/ws`);
+    await ws.sendStr('ping');
+    assert.equal(await ws.receiveStr(), 'ping/answer');
+    await ws.sendBytes(Buffer.from([1, 2]));
+    assert.deepEqual(await ws.receiveBytes(), Buffer.from([1, 2]));
+    await ws.sendStr('close cmd');
+    const msg = await ws.receive();
+    assert.equal(msg.type, WSMsgType.CLOSE);
+    assert.equal(msg.data, 1000);
   });
 });
