@@ -6,7 +6,7 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { CIMultiDict, MultiDictProxy } from '../common/multidict.js';
 import type { MultiDictInit } from '../common/multidict.js';
@@ -20,8 +20,16 @@ import {
 } from '../websocket/errors.js';
 import { connectClientSocket } from '../websocket/ws-adapter.js';
 import type { ClientSocketOptions, CompressOption } from '../websocket/ws-adapter.js';
+import { Fingerprint } from './connector.js';
 import type { SSLOption } from './connector.js';
-import { ClientConnectorError, ClientHttpProxyError, ClientProxyConnectionError, ConnectionTimeoutError, WSServerHandshakeError } from './errors.js';
+import {
+  ClientConnectorError,
+  ClientHttpProxyError,
+  ClientProxyConnectionError,
+  ConnectionTimeoutError,
+  ServerFingerprintMismatch,
+  WSServerHandshakeError,
+} from './errors.js';
 import { BasicAuth, RequestInfo } from './request.js';
 import type { CIMultiDictProxy } from './request.js';
 import type { ClientSession } from './session.js';
@@ -191,11 +199,35 @@ function tunnel(p: ProxyTunnel, host: string, port: number, tls: ConnectionOptio
       cb(null, sock);
       return;
     }
-    const secure = tlsConnect({ ...tls, socket: sock, servername: tls.servername ?? (/^[\d.]+$|:/.test(host) ? '' : host) });
-    cb(null, secure);
+    cb(null, tlsConnect({ ...tls, socket: sock }));
   };
   sock.on('data', onData);
   sock.once(p.proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => sock.write(`${lines.join('\r\n')}\r\n\r\n`));
+}
+
+/** The Fingerprint that pins the server certificate: the call's, else the connector's unless the call disabled TLS checks. */
+function pinnedFingerprint(session: ClientSession, ssl: SSLOption | undefined): Fingerprint | null {
+  if (ssl instanceof Fingerprint) return ssl;
+  const own = session.connector.options.ssl;
+  return ssl === undefined && own instanceof Fingerprint ? own : null;
+}
+
+function pin(socket: TLSSocket, fingerprint: Fingerprint, host: string, cb: (err: Error | null, socket?: Duplex) => void): void {
+  const onError = (err: Error): void => {
+    socket.off('secureConnect', onSecure);
+    cb(err);
+  };
+  const onSecure = (): void => {
+    socket.off('error', onError);
+    if (fingerprint._matches(socket)) {
+      cb(null, socket);
+      return;
+    }
+    socket.destroy();
+    cb(new ServerFingerprintMismatch(`certificate fingerprint mismatch for ${host}`));
+  };
+  socket.once('error', onError);
+  socket.once('secureConnect', onSecure);
 }
 
 function proxySettings(options: WSConnectOptions): ProxyTunnel | null {
@@ -240,16 +272,22 @@ export async function wsConnect(session: ClientSession, url: string | URL, optio
 
   const requestOptions: NonNullable<ClientSocketOptions['requestOptions']> = secure ? { ...up.tls } : {};
   const socketPath = up.socketPath;
-  if (proxy !== null || socketPath !== undefined) {
-    const tls = secure ? { ...up.tls, host, port } : null;
+  const fingerprint = secure ? pinnedFingerprint(session, options.ssl) : null;
+  if (proxy !== null || socketPath !== undefined || fingerprint !== null) {
+    const tls = secure ? { ...up.tls, host, port, servername: up.tls.servername ?? (/^[\d.]+$|:/.test(host) ? '' : host) } : null;
     (requestOptions as { createConnection?: unknown }).createConnection = (_opts: unknown, cb: (err: Error | null, socket?: Duplex) => void): undefined => {
-      if (proxy !== null) {
-        tunnel(proxy, host, port, tls, cb);
-        return undefined;
-      }
-      const sock = netConnect(socketPath!);
-      if (tls === null) return sock as never;
-      return tlsConnect({ ...tls, socket: sock, servername: tls.servername ?? (/^[\d.]+$|:/.test(host) ? '' : host) }) as never;
+      // With a pinned certificate the socket is handed over only once the digest matched, so no
+      // byte of the request (cookies, credentials) reaches an impostor.
+      const done = (err: Error | null, socket?: Duplex): void => {
+        if (err !== null || fingerprint === null) cb(err, socket);
+        else pin(socket as TLSSocket, fingerprint, host, cb);
+      };
+      if (proxy !== null) tunnel(proxy, host, port, tls, done);
+      else if (socketPath !== undefined) {
+        const raw = netConnect(socketPath);
+        done(null, tls === null ? raw : tlsConnect({ ...tls, socket: raw }));
+      } else done(null, tlsConnect(tls!));
+      return undefined;
     };
   }
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import {
   ClientSession,
   ClientWebSocketResponse,
   CookieJar,
+  Fingerprint,
+  ServerFingerprintMismatch,
   TCPConnector,
   UnixConnector,
   WSHeartbeatTimeoutError,
@@ -217,6 +220,14 @@ describe('ClientSession.wsConnect against our server', () => {
     assert.equal(await ws.receiveStr(), 'secure/answer');
     assert.equal((ws.getExtraInfo('cipher') as { name?: string } | null)?.name !== undefined, true);
     await ws.close();
+    // Certificate pinning, per call and per connector; a wrong digest fails before the request is sent.
+    const digest = new X509Certificate(fixture('localhost-cert.pem')).fingerprint256;
+    const pinned = await untrusted.wsConnect(`wss://127.0.0.1:${port}/ws`, { ssl: new Fingerprint(digest) });
+    await pinned.sendStr('pinned');
+    assert.equal(await pinned.receiveStr(), 'pinned/answer');
+    await pinned.close();
+    const wrong = await session(t, { connector: new TCPConnector({ ssl: new Fingerprint(Buffer.alloc(32, 7)) }) });
+    await assert.rejects(wrong.wsConnect(`wss://localhost:${port}/ws`), ServerFingerprintMismatch);
   });
 
   it("goes through a UnixConnector's socket path", async (t) => {
