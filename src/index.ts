@@ -16,7 +16,10 @@ export { WSMsgType, WSCloseCode, WSTextMessage, WSBinaryMessage } from './websoc
 export type {
   WSMessage, WSPingMessage, WSPongMessage, WSCloseMessage, WSClosingMessage, WSClosedMessage, WSErrorMessage,
 } from './websocket/models.js';
-export type { WSDataMessage, WSCloseOptions, WSSendOptions } from './websocket/connection.js';
+export type {
+  WSDataMessage, WSCloseOptions, WSSendOptions, WSSendJsonOptions, WSReceiveJsonOptions, WebSocketLike,
+} from './websocket/connection.js';
+export type { CompressOption, DeflateOptions } from './websocket/ws-adapter.js';
 // Handshake failures surface as the client's WSServerHandshakeError / ClientConnectorError and the
 // server's HTTP exceptions, so the shared layer's handshake errors stay internal.
 export {
