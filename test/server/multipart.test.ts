@@ -52,7 +52,7 @@ describe('multipart requests', () => {
     assert.equal(typeof body.files[0]!['path'], 'string');
     assert.equal(body.files[1]!['path'], undefined);
     // The temp file goes once the connection's response is over.
-    for (let i = 0; i < 50 && existsSync(body.files[0]!['path'] as string); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 150 && existsSync(body.files[0]!['path'] as string); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(existsSync(body.files[0]!['path'] as string), false);
   });
 
