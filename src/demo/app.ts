@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { web } from '../index.js';
+import { WSCloseCode, WSMsgType, web } from '../index.js';
 
 type Request = web.Request;
 
@@ -221,6 +221,21 @@ async function delay(request: Request): Promise<web.Response> {
   return web.jsonResponse({ delay: seconds });
 }
 
+/** GET /ws: text `X` answers `X/answer`, `close cmd` closes with 1000, binary comes back unchanged. */
+async function websocket(request: Request): Promise<web.WebSocketResponse> {
+  const ws = new web.WebSocketResponse({ heartbeat: 30 });
+  await ws.prepare(request);
+  for await (const msg of ws) {
+    if (msg.type === WSMsgType.TEXT) {
+      if (msg.data === 'close cmd') await ws.close({ code: WSCloseCode.OK });
+      else await ws.sendStr(`${msg.data}/answer`);
+    } else if (msg.type === WSMsgType.BINARY) {
+      await ws.sendBytes(msg.data);
+    }
+  }
+  return ws;
+}
+
 /**
  * Builds the demo app. With `aiohttp-ts serve` and no module this is what runs.
  * @example
@@ -244,6 +259,7 @@ export function createDemoApp(): web.Application {
   app.router.addGet('/redirect-to', redirectTo);
   app.router.addGet('/status/{code}', status);
   app.router.addGet('/delay/{s}', delay);
+  app.router.addGet('/ws', websocket);
   app.router.addGet('/sse', events);
   app.router.addGet('/static/', () => new web.FileResponse(`${STATIC_DIR}index.html`));
   app.router.addStatic('/static', STATIC_DIR, { name: 'static' });

@@ -37,6 +37,10 @@ export type { CompressionOptions, ContentCoding } from './compression.js';
 export type { FileResponseOptions } from './file-response.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';
 
+// WebSockets
+export { WebSocketResponse, serverWebSockets } from './ws.js';
+export type { WebSocketResponseOptions, WebSocketReady } from './ws.js';
+
 // Middlewares
 export { normalizePathMiddleware } from './middlewares.js';
 export { forwardedMiddleware, parseForwarded } from './forwarded.js';
