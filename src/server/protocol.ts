@@ -195,7 +195,15 @@ export class ServerProtocol {
 
   #finish(request: Request, resp: unknown): void {
     if (request._hijacked) {
-      this.#done(request, resp instanceof StreamResponse ? resp : undefined);
+      // As aiohttp: a WebSocket still open when its handler returns is closed (its writeEof()).
+      if (resp instanceof StreamResponse && resp.prepared) {
+        resp.writeEof().then(
+          () => this.#done(request, resp),
+          (err: unknown) => this.#fail(request, err),
+        );
+      } else {
+        this.#done(request, resp instanceof StreamResponse ? resp : undefined);
+      }
       return;
     }
     if (!(resp instanceof StreamResponse)) {

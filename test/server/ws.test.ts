@@ -73,6 +73,22 @@ describe('WebSocketResponse', () => {
     assert.equal(server.prepared, true);
   });
 
+  it('closes a WebSocket left open when its handler returns, as aiohttp does', async (t) => {
+    const app = new Application();
+    app.router.addGet('/ws', async (request: Request) => {
+      const ws = new WebSocketResponse();
+      await ws.prepare(request);
+      await ws.sendStr('hi');
+      return ws;
+    });
+    const { port } = await serve(app, t);
+    const ws = await client(t, `ws://127.0.0.1:${port}/ws`);
+    assert.equal(await ws.receiveStr(), 'hi');
+    const msg = await ws.receive();
+    assert.equal(msg.type, WSMsgType.CLOSE);
+    assert.equal(ws.closeCode, 1000);
+  });
+
   it('closes from the server side with the given code and reason', async (t) => {
     const { app, seen } = echoApp();
     const { port } = await serve(app, t);
