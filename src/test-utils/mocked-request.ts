@@ -73,8 +73,17 @@ export function makeMockedRequest<Params = Record<string, string>>(
   message.httpVersionMajor = 1;
   message.httpVersionMinor = version === '1.0' ? 0 : 1;
   const raw: string[] = [];
-  for (const [k, v] of headers) raw.push(k, v);
+  const parsed: Record<string, string | string[]> = {};
+  for (const [k, v] of headers) {
+    raw.push(k, v);
+    const name = k.toLowerCase();
+    const prev = parsed[name];
+    // node's rules: set-cookie is a list, cookie joins with '; ', other repeats with ', '.
+    if (name === 'set-cookie') parsed[name] = [...((prev as string[] | undefined) ?? []), v];
+    else parsed[name] = prev === undefined ? v : `${prev as string}${name === 'cookie' ? '; ' : ', '}${v}`;
+  }
   message.rawHeaders = raw;
+  message.headers = parsed as IncomingMessage['headers'];
   feed(message, body);
 
   const res = new ServerResponse(message);
