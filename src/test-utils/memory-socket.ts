@@ -6,14 +6,25 @@
  */
 import { Duplex } from 'node:stream';
 
+type Delivery = [chunk: Buffer | null, written: (() => void) | undefined];
+
 /** One end of an in-memory connection, shaped like a `net.Socket` for undici and node:http. */
 export class MemorySocket extends Duplex {
   /** @internal The other end. */
   _peer: MemorySocket | undefined;
-  /** A write waiting for the reader to drain its buffer (backpressure). */
+  /**
+   * Bytes (and EOF, as null) written by the other end, not yet pushed. They are pushed from a
+   * setImmediate, so each hop crosses an event-loop turn as socket I/O does: undici frees a
+   * keep-alive connection for reuse only after such a turn, and timers interleave as on a network.
+   */
+  readonly #inbox: Delivery[] = [];
+  #flushing: NodeJS.Immediate | undefined;
+  /** The write callback of a chunk pushed past the high-water mark, called on the next `_read`. */
   #pendingWrite: (() => void) | undefined;
-  /** True once the other end finished writing (EOF pushed). */
+  /** True once EOF was pushed. */
   #eof = false;
+  /** The other end was destroyed: close after the bytes already sent. */
+  #reset = false;
   #timeoutMs = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly remoteAddress: string;
@@ -28,6 +39,7 @@ export class MemorySocket extends Duplex {
   constructor(localPort: number, remotePort: number) {
     super({ allowHalfOpen: true });
     this._peer = undefined;
+    this.#flushing = undefined;
     this.#pendingWrite = undefined;
     this.remoteAddress = '127.0.0.1';
     this.remotePort = remotePort;
@@ -37,15 +49,13 @@ export class MemorySocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const peer = this._peer;
-    if (peer === undefined || peer.destroyed || peer.#eof) {
+    if (peer === undefined || peer.destroyed || peer.#reset) {
       callback(Object.assign(new Error('write after the peer closed'), { code: 'EPIPE' }));
       return;
     }
     this.bytesWritten += chunk.length;
     this.#touch();
-    peer.#touch();
-    if (peer.push(chunk)) callback();
-    else peer.#pendingWrite = () => callback();
+    peer.#deliver(chunk, () => callback());
   }
 
   override _read(): void {
@@ -54,28 +64,70 @@ export class MemorySocket extends Duplex {
       this.#pendingWrite = undefined;
       resume();
     }
+    if (this.#inbox.length > 0) this.#schedule();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     const peer = this._peer;
-    if (peer !== undefined && !peer.destroyed) peer.#end();
+    if (peer !== undefined && !peer.destroyed) peer.#deliver(null, undefined);
     callback();
   }
 
-  // Like a TCP reset: the other end sees its readable side end and then closes.
+  // Like a closed TCP socket: what was written still arrives, then the other end ends and closes.
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.#timer);
-    this.#pendingWrite = undefined;
+    this.#release();
     const peer = this._peer;
-    if (peer !== undefined && !peer.destroyed) {
-      process.nextTick(() => {
-        peer.#pendingWrite?.();
-        peer.#pendingWrite = undefined;
-        peer.#end();
-        peer.destroy();
-      });
+    if (peer !== undefined && !peer.destroyed && !peer.#reset) {
+      peer.#reset = true;
+      peer.#schedule();
     }
     callback(err);
+  }
+
+  #deliver(chunk: Buffer | null, written: (() => void) | undefined): void {
+    this.#inbox.push([chunk, written]);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = undefined;
+    if (this.destroyed) {
+      this.#release();
+      return;
+    }
+    while (this.#pendingWrite === undefined) {
+      const next = this.#inbox.shift();
+      if (next === undefined) break;
+      const [chunk, written] = next;
+      if (chunk === null) {
+        this.#end();
+        written?.();
+        continue;
+      }
+      this.#touch();
+      if (this.#eof) written?.();
+      else if (this.push(chunk)) written?.();
+      else this.#pendingWrite = written;
+    }
+    if (this.#reset && this.#inbox.length === 0) {
+      this.#end();
+      this.destroy();
+    }
+  }
+
+  /** Lets writers of bytes that will never be read go on (they were "sent"). */
+  #release(): void {
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    pending?.();
+    for (const [, written] of this.#inbox.splice(0)) written?.();
+    if (this.#flushing !== undefined) clearImmediate(this.#flushing);
+    this.#flushing = undefined;
   }
 
   #end(): void {

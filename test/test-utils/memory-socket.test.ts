@@ -67,7 +67,10 @@ describe('memorySocketPair', () => {
     const fired = once(a, 'timeout');
     a.setTimeout(20);
     assert.equal(a.timeout, 20);
+    // The idle timer is unref'd, as a socket's; hold the loop open while waiting for it.
+    const hold = setTimeout(() => undefined, 10_000);
     await fired;
+    clearTimeout(hold);
     a.setTimeout(0);
     a.destroy();
     b.destroy();
