@@ -60,12 +60,17 @@ const CASES: readonly Case[] = [
   { name: 'status 500', method: 'GET', path: '/status/500' },
   { name: 'status bad', method: 'GET', path: '/status/abc' },
   { name: 'delay', method: 'GET', path: '/delay/0.01' },
+  { name: 'sse', method: 'GET', path: '/sse' },
+  { name: 'static index', method: 'GET', path: '/static/' },
+  { name: 'static file', method: 'GET', path: '/static/index.html' },
+  { name: 'static range', method: 'GET', path: '/static/index.html', options: () => ({ headers: { Range: 'bytes=0-9' } }) },
+  { name: 'static missing', method: 'GET', path: '/static/missing.txt' },
   { name: 'head', method: 'HEAD', path: '/' },
   { name: 'method not allowed', method: 'DELETE', path: '/headers' },
   { name: 'not found', method: 'GET', path: '/no/such/path' },
 ];
 
-const HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'location', 'set-cookie', 'allow'];
+const HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'location', 'set-cookie', 'allow', 'content-range', 'etag', 'cache-control'];
 
 interface Outcome {
   status: number;
@@ -125,6 +130,8 @@ describe('in-process and loopback TestClient on the demo app', () => {
     assert.equal(byName('stream').body, '300000 bytes');
     assert.equal(byName('stream').headers['transfer-encoding'], 'chunked');
     assert.equal(byName('status 418').status, 418);
+    assert.match(byName('sse').body, /data: tick 5/);
+    assert.equal(byName('static range').status, 206);
     assert.deepEqual(byName('redirect-to 307').history, [307]);
     assert.deepEqual((JSON.parse(byName('redirect-to 307').body) as { query: unknown }).query, [['v', '1']]);
     assert.equal(byName('redirect-to POST is 405').status, 405);
