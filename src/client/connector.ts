@@ -496,6 +496,14 @@ export class TCPConnector {
     return this.#socketPath;
   }
 
+  /**
+   * @internal The in-memory transport of test-utils' in-process mode, if any; a WebSocket upgrade
+   * made outside the pool must open its connection with it too.
+   */
+  get _memoryConnect(): ((origin: string) => Duplex) | undefined {
+    return this.#options._connect;
+  }
+
   /** Closes every connection now (in-flight responses fail), as aiohttp's `close()`. */
   async close(): Promise<void> {
     if (this.#closed) return;

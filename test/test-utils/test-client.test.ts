@@ -153,6 +153,7 @@ describe('TestClient', () => {
     const client = await testClient(makeApp(), t, { inProcess: true });
     assert.deepEqual(client.server.runner?.addresses, [null]);
     assert.equal(client.port, 80);
+    assert.equal(typeof client.session.connector._memoryConnect, 'function');
     assert.equal((await client.get('/echo')).status, 200);
   });
 
