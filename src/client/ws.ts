@@ -273,7 +273,11 @@ export async function wsConnect(session: ClientSession, url: string | URL, optio
   const requestOptions: NonNullable<ClientSocketOptions['requestOptions']> = secure ? { ...up.tls } : {};
   const socketPath = up.socketPath;
   const fingerprint = secure ? pinnedFingerprint(session, options.ssl) : null;
-  if (proxy !== null || socketPath !== undefined || fingerprint !== null) {
+  const memoryConnect = session.connector._memoryConnect;
+  if (memoryConnect !== undefined) {
+    // test-utils' in-process mode: the same in-memory transport as the session's HTTP requests.
+    (requestOptions as { createConnection?: unknown }).createConnection = (): Duplex => memoryConnect(target.origin);
+  } else if (proxy !== null || socketPath !== undefined || fingerprint !== null) {
     const tls = secure ? { ...up.tls, host, port, servername: up.tls.servername ?? (/^[\d.]+$|:/.test(host) ? '' : host) } : null;
     (requestOptions as { createConnection?: unknown }).createConnection = (_opts: unknown, cb: (err: Error | null, socket?: Duplex) => void): undefined => {
       // With a pinned certificate the socket is handed over only once the digest matched, so no

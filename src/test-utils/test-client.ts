@@ -153,7 +153,6 @@ export class TestClient implements AsyncDisposable {
     if (this.#session === undefined) await this.startServer();
     const session = this.session as unknown as { wsConnect?: (url: string, ...a: unknown[]) => WsConnect['result'] };
     if (typeof session.wsConnect !== 'function') throw new TypeError('ClientSession has no wsConnect in this build');
-    if (this.server.inProcess) throw new TypeError('wsConnect is not available in-process yet; use a loopback TestClient');
     return await session.wsConnect(path, ...rest);
   }
 

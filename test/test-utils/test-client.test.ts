@@ -4,10 +4,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClientSession, ClientSessionClosedError, DummyCookieJar } from '../../src/client/index.js';
+import { ClientSession, ClientSessionClosedError, DummyCookieJar, WSServerHandshakeError } from '../../src/client/index.js';
+import { WSMsgType } from '../../src/websocket/models.js';
 import type { ClientMiddleware } from '../../src/client/index.js';
 import * as web from '../../src/server/index.js';
-import { RawTestServer, TestClient, TestServer, testClient } from '../../src/test-utils/index.js';
+import { RawTestServer, TestClient, testClient } from '../../src/test-utils/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -166,12 +167,25 @@ describe('TestClient', () => {
     assert.ok(client.closed);
   });
 
-  it('wsConnect goes through session.wsConnect when the client has it', async (t) => {
-    const client = await testClient(new TestServer(makeApp()), t);
-    const has = typeof (ClientSession.prototype as { wsConnect?: unknown }).wsConnect === 'function';
-    if (has) await assert.rejects(client.wsConnect('/echo'));
-    else await assert.rejects(client.wsConnect('/echo'), /no wsConnect/);
-  });
+  for (const inProcess of [false, true]) {
+    it(`opens WebSockets through session.wsConnect (${inProcess ? 'in-process' : 'loopback'})`, async (t) => {
+      const app = makeApp();
+      app.router.addGet('/ws', async (request) => {
+        const ws = new web.WebSocketResponse();
+        await ws.prepare(request);
+        for await (const msg of ws) if (msg.type === WSMsgType.TEXT) await ws.sendStr(`${msg.data}/answer`);
+        return ws;
+      });
+      const client = await testClient(app, t, { inProcess });
+      const ws = await client.wsConnect('/ws');
+      await ws.sendStr('hello');
+      assert.equal(await ws.receiveStr(), 'hello/answer');
+      await ws.close();
+      assert.equal(ws.closeCode, 1000);
+      // A plain route is no WebSocket: the handshake fails with the client's typed error.
+      await assert.rejects(client.wsConnect('/echo'), WSServerHandshakeError);
+    });
+  }
 
   it('refuses what is not an app or a test server', () => {
     assert.throws(() => new TestClient({} as web.Application), TypeError);
