@@ -266,7 +266,8 @@ export class TCPConnector {
     const agentOpts: Agent.Options = {
       connect,
       keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: Math.max(keepAlive, 600_000),
+      // Our value caps the server's Keep-Alive hint, as aiohttp's keepalive_timeout is the client's limit.
+      keepAliveMaxTimeout: keepAlive,
       pipelining: 1,
       allowH2: options.http2 ?? false,
       headersTimeout: 0,
@@ -462,6 +463,18 @@ export class TCPConnector {
       this.#proxies.set(key, agent);
     }
     return agent;
+  }
+
+  /** @internal TLS options for connections made outside the pool (WebSocket upgrades). */
+  _tlsOptions(ssl?: SSLOption): ConnectionOptions {
+    if (ssl === undefined || ssl === true) return { ...this.#tls };
+    if (ssl === false || ssl instanceof Fingerprint) return { ...this.#tls, rejectUnauthorized: false };
+    return { ...this.#tls, ...ssl };
+  }
+
+  /** @internal The Unix socket path every connection goes to, if any. */
+  get _socketPath(): string | undefined {
+    return this.#socketPath;
   }
 
   /** Closes every connection now (in-flight responses fail), as aiohttp's `close()`. */

@@ -102,10 +102,7 @@ export interface ExchangeContext {
   readonly connectKind: 'connect' | 'sockConnect';
   readonly onUploadProgress: ((p: Progress) => void) | undefined;
   readonly onDownloadProgress: ((p: Progress) => void) | undefined;
-  readonly host: string;
-  readonly port: number;
   readonly socketPath: string | undefined;
-  readonly viaProxy: boolean;
 }
 
 /** @internal One HTTP exchange: receives connector events and builds the ClientResponse. */
@@ -134,8 +131,11 @@ export class Exchange implements DispatchSink {
   onBodyDone: ((err: Error | null) => void) | null = null;
   #bodyDone = false;
 
-  constructor(ctx: ExchangeContext, req: ClientRequest, resolve: (r: ClientResponse) => void, reject: (e: Error) => void) {
+  readonly #viaProxy: boolean;
+
+  constructor(ctx: ExchangeContext, req: ClientRequest, resolve: (r: ClientResponse) => void, reject: (e: Error) => void, viaProxy: boolean) {
     this.traced = ctx.trace !== null;
+    this.#viaProxy = viaProxy;
     this.#ctx = ctx;
     this.#req = req;
     this.#resolve = resolve;
@@ -299,8 +299,13 @@ export class Exchange implements DispatchSink {
     }
     this.#abort = null;
     const ctx = this.#ctx;
+    const u = this.#req.url;
     let mapped = this.#failed ?? fromUndiciError(err, {
-      host: ctx.host, port: ctx.port, url: this.#req._href, socketPath: ctx.socketPath, proxy: ctx.viaProxy,
+      host: u.hostname,
+      port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+      url: this.#req._href,
+      socketPath: ctx.socketPath,
+      proxy: this.#viaProxy,
     });
     if (!this.#settled) {
       this.#settled = true;

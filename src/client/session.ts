@@ -307,7 +307,6 @@ export class ClientSession implements AsyncDisposable {
     const trace = this.#traceConfigs.length > 0 ? new Trace(this, this.#traceConfigs, options.traceRequestCtx) : null;
     const connectMs = timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect)
       ? toMs(timeout.connect) : toMs(timeout.sockConnect);
-    const socketPath = (this.#connector as { path?: string }).path;
     const ctx: ExchangeContext = {
       session: this,
       trace,
@@ -320,10 +319,7 @@ export class ClientSession implements AsyncDisposable {
       connectKind: timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect) ? 'connect' : 'sockConnect',
       onUploadProgress: options.onUploadProgress,
       onDownloadProgress: options.onDownloadProgress,
-      host: target.url.hostname,
-      port: target.url.port ? Number(target.url.port) : target.url.protocol === 'https:' ? 443 : 80,
-      socketPath: typeof socketPath === 'string' ? socketPath : undefined,
-      viaProxy: false,
+      socketPath: this.#connector._socketPath,
     };
     if (target.url.username !== '' || target.url.password !== '') {
       target.url.username = '';
@@ -485,12 +481,49 @@ export class ClientSession implements AsyncDisposable {
       ssl: options.ssl,
     };
     const resp = await new Promise<ClientResponse>((resolve, reject) => {
-      const ex = new Exchange(ctx, req, resolve, reject);
+      const ex = new Exchange(ctx, req, resolve, reject, proxy !== null);
       this.#connector._dispatch(dreq, ex);
     });
     const setCookies = resp._setCookieHeaders();
     if (setCookies.length > 0) this.#jar.updateFromSetCookie(setCookies, url);
     return resp;
+  }
+
+  /**
+   * @internal What a WebSocket upgrade (`wsConnect`, built on `websocket/ws-adapter.ts`) needs from
+   * the session: the resolved URL, the headers it would send (defaults, auth, cookies) and TLS
+   * options of the connector. `ws://` and `wss://` map to http and https for cookies and auth.
+   */
+  _upgradeRequest(url: string | URL, options: Pick<RequestOptions, 'headers' | 'auth' | 'params' | 'cookies' | 'ssl'> = {}): {
+    url: URL;
+    headers: Record<string, string>;
+    tls: import('node:tls').ConnectionOptions;
+    socketPath: string | undefined;
+  } {
+    if (this.#closed) throw new ClientSessionClosedError('Session is closed');
+    const raw = String(url).replace(/^ws(s?):/i, 'http$1:');
+    const target = buildTarget(raw, this.#baseUrl, options.params, false);
+    const headers = this.#headers.copy();
+    headers.delete('accept-encoding');
+    if (options.headers !== undefined) mergeHeaders(headers, options.headers);
+    const auth = options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#auth;
+    if (auth !== null && !headers.has('authorization')) headers.set('Authorization', auth.encode());
+    const full = new URL(target.href);
+    let cookie = this.#jar.cookieHeader(full);
+    if (options.cookies !== undefined) {
+      const entries = Symbol.iterator in options.cookies
+        ? (options.cookies as Iterable<readonly [string, string]>) : Object.entries(options.cookies);
+      for (const [k, v] of entries) cookie = cookie === '' ? `${k}=${quoteCookieValue(v)}` : `${cookie}; ${k}=${quoteCookieValue(v)}`;
+    }
+    if (cookie !== '' && !headers.has('cookie')) headers.set('Cookie', cookie);
+    const out: Record<string, string> = {};
+    for (const [k, v] of headers) out[k] = Object.hasOwn(out, k) ? `${out[k]}, ${v}` : v;
+    return { url: full, headers: out, tls: this.#connector._tlsOptions(options.ssl), socketPath: this.#connector._socketPath };
+  }
+
+  /** @internal Stores the Set-Cookie headers of an upgrade response. */
+  _storeCookies(setCookie: readonly string[], url: URL): void {
+    if (setCookie.length > 0) this.#jar.updateFromSetCookie(setCookie, url);
   }
 
   /** GET `url`. */

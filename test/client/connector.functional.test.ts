@@ -126,6 +126,16 @@ describe('TCPConnector (functional)', () => {
     r.release();
   });
 
+  it('closes idle connections after keepaliveTimeout', async () => {
+    await using session = new ClientSession({ connector: new TCPConnector({ keepaliveTimeout: 0.1 }) });
+    const before = srv.connections;
+    await (await session.get(`${srv.url}/`)).text();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(session.connector.stats().totalConnected, 0);
+    await (await session.get(`${srv.url}/`)).text();
+    assert.equal(srv.connections - before, 2);
+  });
+
   it('forceClose opens a connection per request', async () => {
     await using session = new ClientSession({ connector: new TCPConnector({ forceClose: true }) });
     const before = srv.connections;

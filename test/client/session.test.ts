@@ -32,6 +32,22 @@ describe('ClientSession (unit)', () => {
     await assert.rejects(s.get('http://h/', { proxy: 'ftp://p/' }), /proxy: unsupported scheme/);
   });
 
+  it('prepares WebSocket upgrades with default headers, auth, cookies and TLS', async () => {
+    const { CookieJar } = await import('../../src/index.js');
+    const jar = new CookieJar();
+    jar.updateFromSetCookie(['sid=1; Path=/'], new URL('http://example.test/'));
+    await using s = new ClientSession({ cookieJar: jar, headers: { 'X-App': 'a' }, auth: new BasicAuth('u', 'p') });
+    const up = s._upgradeRequest('ws://example.test/ws', { params: { room: '1' }, ssl: false });
+    assert.equal(up.url.href, 'http://example.test/ws?room=1');
+    assert.equal(up.headers['X-App'], 'a');
+    assert.equal(up.headers['Cookie'], 'sid=1');
+    assert.equal(up.headers['Authorization'], new BasicAuth('u', 'p').encode());
+    assert.equal(up.headers['Accept-Encoding'], undefined);
+    assert.equal(up.tls.rejectUnauthorized, false);
+    s._storeCookies(['n=2; Path=/'], up.url);
+    assert.equal(jar.cookieHeader(new URL('http://example.test/')), 'sid=1; n=2');
+  });
+
   it('freezes trace configs once in use', async () => {
     const tc = new TraceConfig();
     await using _s = new ClientSession({ traceConfigs: [tc] });

@@ -77,6 +77,23 @@ describe('TLS and HTTP/2 (functional)', () => {
     await assert.rejects(perRequest.get(`https://localhost:${httpsPort}/`), ClientConnectorCertificateError);
   });
 
+  it('presents a client certificate (mutual TLS)', async () => {
+    const mtls = createHttpsServer({ key, cert, ca: cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      res.end(`client ${peer.subject?.CN}`);
+    });
+    const port = await listen(mtls);
+    try {
+      await using withCert = new ClientSession({ connector: new TCPConnector({ ca: cert, cert, key }) });
+      assert.equal(await (await withCert.get(`https://localhost:${port}/`)).text(), 'client localhost');
+      await using without = new ClientSession({ connector: new TCPConnector({ ca: cert }) });
+      await assert.rejects(without.get(`https://localhost:${port}/`));
+    } finally {
+      mtls.closeAllConnections();
+      await new Promise<void>((r) => mtls.close(() => r()));
+    }
+  });
+
   it('pins a certificate with Fingerprint', async () => {
     const { X509Certificate } = await import('node:crypto');
     const digest = new X509Certificate(cert).fingerprint256;
