@@ -1,9 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClientSession } from '../../src/index.js';
+import { ClientSession, FormData } from '../../src/index.js';
 
 interface Running {
   url: string;
@@ -130,5 +134,68 @@ describe('server examples', { concurrency: 3 }, () => {
     assert.equal(await code, 0);
     const out = server.output();
     assert.match(out, /shutdown: closing connections\n(.*\n)*cleanup: ticker closed after \d+ ticks\n(.*\n)*bye\n/);
+  });
+
+  it('file-upload.ts streams multipart files to disk', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'uploads-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const server = await start('file-upload', { UPLOAD_DIR: dir });
+    t.after(() => server.stop());
+    await using session = new ClientSession({ baseUrl: server.url });
+    assert.match(await (await session.get('/')).text(), /enctype="multipart\/form-data"/);
+    const content = Buffer.alloc(300_000, 'z');
+    const data = new FormData();
+    data.addField('comment', 'hi');
+    data.addField('file', content, { filename: '../../evil.bin', contentType: 'application/octet-stream' });
+    const response = await session.post('/upload', { data });
+    assert.deepEqual(await response.json(), {
+      fields: { comment: 'hi' },
+      files: [{ field: 'file', filename: 'evil.bin', size: content.length, sha256: createHash('sha256').update(content).digest('hex') }],
+    });
+    assert.deepEqual(await readFile(join(dir, 'evil.bin')), content);
+    assert.equal((await session.post('/upload', { data: 'x' })).status, 400);
+    assert.equal(await server.stop(), 0);
+  });
+
+  it('sse.ts sends a text/event-stream of tick events', async (t) => {
+    const server = await start('sse');
+    t.after(() => server.stop());
+    await using session = new ClientSession({ baseUrl: server.url });
+    const response = await session.get('/feed', { params: { count: 3 } });
+    assert.equal(response.contentType, 'text/event-stream');
+    const body = await response.text();
+    assert.deepEqual([...body.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]), ['1', '2', '3']);
+    assert.equal([...body.matchAll(/^event: tick$/gm)].length, 3);
+    const resumed = await session.get('/feed', { params: { count: 3 }, headers: { 'Last-Event-ID': '2' } });
+    assert.deepEqual([...(await resumed.text()).matchAll(/^id: (\d+)$/gm)].map((m) => m[1]), ['3']);
+    assert.equal(await server.stop(), 0);
+  });
+
+  it('subapp.ts mounts the admin app under /admin/ with its own middleware', async (t) => {
+    const server = await start('subapp');
+    t.after(() => server.stop());
+    await using session = new ClientSession({ baseUrl: server.url });
+    const main = await session.get('/');
+    assert.equal(await main.text(), 'main app');
+    assert.equal(main.headers.has('X-Admin'), false);
+    const users = await session.get('/admin/users');
+    assert.deepEqual(await users.json(), ['alice', 'bob']);
+    assert.equal(users.headers.get('X-Admin'), 'yes');
+    assert.deepEqual(await (await session.get('/admin/')).json(), { users: '/admin/users' });
+    assert.equal(await server.stop(), 0);
+  });
+
+  it('static-site.ts serves the public folder with ranges and no escape', async (t) => {
+    const server = await start('static-site');
+    t.after(() => server.stop());
+    await using session = new ClientSession({ baseUrl: server.url });
+    const index = await session.get('/');
+    assert.equal(index.contentType, 'text/html');
+    assert.match(await index.text(), /Served by aiohttp-ts/);
+    const css = await session.get('/static/style.css', { headers: { Range: 'bytes=0-3' } });
+    assert.equal(css.status, 206);
+    assert.equal(await css.text(), 'body');
+    assert.equal((await session.get('/static/../static-site.js', { encoded: true })).status, 404);
+    assert.equal(await server.stop(), 0);
   });
 });
