@@ -175,3 +175,17 @@ writeFileSync(${JSON.stringify(results)}, JSON.stringify(out));
     assert.deepEqual(failures, []);
   });
 });
+
+describe('zh-CN guide', () => {
+  it('has every English page, with the same code blocks in the same order', async () => {
+    const en = (await markdownFiles(join(ROOT, 'docs'))).filter((f) => !f.includes(`${join('docs', 'zh-CN')}`));
+    const pagesEn = en.filter((f) => /docs[\\/](client|server)[\\/]/.test(f));
+    assert.ok(pagesEn.length >= 20);
+    for (const f of pagesEn) {
+      const zh = f.replace(join(ROOT, 'docs'), join(ROOT, 'docs', 'zh-CN'));
+      assert.ok(existsSync(zh), `missing translation ${relative(ROOT, zh)}`);
+      const code = (text: string): string[] => extractSnippets('', text).map((s) => s.code);
+      assert.deepEqual(code(await readFile(zh, 'utf8')), code(await readFile(f, 'utf8')), relative(ROOT, zh));
+    }
+  });
+});
