@@ -9,9 +9,9 @@ import { serve, type Served } from '../helpers/server.js';
 const exec = promisify(execFile);
 
 /** Runs build/examples/client/NAME.js against the demo app and returns its stdout. */
-async function runExample(name: string, demoUrl: string): Promise<string> {
+async function runExample(name: string, demoUrl: string, args: string[] = []): Promise<string> {
   const file = fileURLToPath(new URL(`../../examples/client/${name}.js`, import.meta.url));
-  const { stdout, stderr } = await exec(process.execPath, [file], { env: { ...process.env, DEMO_URL: demoUrl }, timeout: 30_000 });
+  const { stdout, stderr } = await exec(process.execPath, [file, ...args], { env: { ...process.env, DEMO_URL: demoUrl }, timeout: 30_000 });
   assert.equal(stderr, '', `${name} wrote to stderr`);
   return stdout;
 }
@@ -84,6 +84,11 @@ describe('client examples against the demo app', { concurrency: 4 }, () => {
     assert.equal(m[1], '5242880');
     assert.equal(m[3], m[1]);
     assert.equal(m[4], m[2]);
+  });
+
+  it('websocket.ts exchanges messages with /ws until the server closes with 1000', async () => {
+    const out = await runExample('websocket', served.url, [`${served.url}/ws`]);
+    assert.match(out, /^received: hello\/answer\n[\s\S]*closed with 1000\n$/);
   });
 
   it('timeouts.ts shows the defaults and a total timeout firing', async () => {

@@ -198,4 +198,22 @@ describe('server examples', { concurrency: 3 }, () => {
     assert.equal((await session.get('/static/../static-site.js', { encoded: true })).status, 404);
     assert.equal(await server.stop(), 0);
   });
+
+  it('chat.ts relays each message to every connected client', async (t) => {
+    const server = await start('chat');
+    t.after(() => server.stop());
+    await using session = new ClientSession({ baseUrl: server.url });
+    await using alice = await session.wsConnect('/ws?name=alice');
+    assert.equal(await alice.receiveStr(), '* alice joined');
+    await using bob = await session.wsConnect('/ws?name=bob');
+    assert.equal(await alice.receiveStr(), '* bob joined');
+    assert.equal(await bob.receiveStr(), '* bob joined');
+    await bob.sendStr('hello');
+    assert.equal(await alice.receiveStr(), 'bob: hello');
+    assert.equal(await bob.receiveStr(), 'bob: hello');
+    await bob.close();
+    assert.equal(await alice.receiveStr(), '* bob left');
+    await alice.close();
+    assert.equal(await server.stop(), 0);
+  });
 });
