@@ -23,8 +23,12 @@ export interface AppRunnerOptions {
   requestTimeout?: number;
   /** Largest request header block in bytes (default 16 KiB); larger gets 431. */
   maxHeaderSize?: number;
-  /** Request headers kept beyond this count are dropped (default 128). */
+  /** Requests with more header lines than this get 431 (default 128, as aiohttp). */
   maxHeadersCount?: number;
+  /** Longest request line in bytes (default 8190, as aiohttp); longer gets 414. */
+  maxLineSize?: number;
+  /** Most pipelined requests queued on one connection (default 32); more closes it. */
+  maxPipelinedRequests?: number;
 }
 
 /** Resolves after `ms`, or when `p` settles, whichever comes first. */
@@ -81,7 +85,8 @@ export class AppRunner {
     const { accessLog, accessLogFormat = DEFAULT_ACCESS_LOG_FORMAT } = this.#options;
     const accessLogger = accessLog ? new AccessLogger(accessLog, accessLogFormat) : undefined;
     this.app.freeze();
-    this.#protocol = new ServerProtocol(this.app, { accessLogger });
+    const { maxLineSize, maxHeadersCount, maxPipelinedRequests } = this.#options;
+    this.#protocol = new ServerProtocol(this.app, { accessLogger, maxLineSize, maxHeadersCount, maxPipelinedRequests });
     await this.app.startup();
   }
 
@@ -98,6 +103,7 @@ export class AppRunner {
       keepAliveTimeout: (o.keepaliveTimeout ?? 75) * 1000,
     } as Parameters<typeof createServer>[0]);
     server.keepAliveTimeout = (o.keepaliveTimeout ?? 75) * 1000;
+    // node keeps the lines past this count in rawHeaders; the protocol refuses such requests with 431.
     server.maxHeadersCount = o.maxHeadersCount ?? 128;
     protocol.attach(server);
     return server;
