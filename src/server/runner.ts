@@ -101,6 +101,9 @@ export class AppRunner {
       requestTimeout: (o.requestTimeout ?? 300) * 1000,
       headersTimeout: (o.headersTimeout ?? 60) * 1000,
       keepAliveTimeout: (o.keepaliveTimeout ?? 75) * 1000,
+      // node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
+      // default), so a 1 s headersTimeout would still let a slowloris hold the socket for 30 s.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, (Math.min(o.headersTimeout ?? 60, o.requestTimeout ?? 300) * 1000) / 4)),
     } as Parameters<typeof createServer>[0]);
     server.keepAliveTimeout = (o.keepaliveTimeout ?? 75) * 1000;
     // node keeps the lines past this count in rawHeaders; the protocol refuses such requests with 431.
