@@ -39,7 +39,8 @@ function limitedApp(clientMaxSize = 1024): { app: web.Application; reads: string
   app.router.addPost('/form', async (req) => {
     const f = await req.post();
     reads.push('form');
-    return new web.Response({ text: String(f.get('a')?.length) });
+    const a = f.get('a');
+    return new web.Response({ text: String(typeof a === 'string' ? a.length : 0) });
   });
   app.router.addPost('/raw', async (req) => {
     const b = await req.read();
