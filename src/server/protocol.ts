@@ -18,6 +18,50 @@ import { Response, StreamResponse } from './response.js';
 /** Options of ServerProtocol. */
 export interface ServerProtocolOptions {
   accessLogger?: AccessLogger | undefined;
+  /** Longest request line in bytes (aiohttp's max_line_size); longer gets 414. */
+  maxLineSize?: number | undefined;
+  /** Most header lines a request may have; more gets 431. */
+  maxHeadersCount?: number | undefined;
+  /** Most requests queued behind an unfinished response on one connection; more closes it. */
+  maxPipelinedRequests?: number | undefined;
+}
+
+/**
+ * Framing node's llhttp accepts that we refuse (aiohttp's parser refuses them too): a repeated
+ * Host, too many header lines, a request target over maxLineSize, a version other than 1.x, and
+ * Transfer-Encoding on HTTP/1.0 or with a coding other than chunked (RFC 9112 §6.1: request
+ * smuggling through framing the two ends read differently). Returns the status to refuse with, or 0.
+ */
+function framingError(message: IncomingMessage, maxLine: number, maxHeaders: number): number {
+  if (message.httpVersionMajor !== 1) return message.httpVersionMajor === 0 ? 400 : 505;
+  const raw = message.rawHeaders;
+  if (raw.length > maxHeaders * 2) return 431;
+  if ((message.url?.length ?? 0) + message.method!.length + 10 > maxLine) return 414;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+  }
+  const te = message.headers['transfer-encoding'];
+  if (te !== undefined) {
+    if (message.httpVersionMinor === 0) return 400;
+    if (te.trim().toLowerCase() !== 'chunked') return 501;
+  }
+  return 0;
+}
+
+/** A complete error response on a raw socket that then closes. */
+function rawError(status: number): string {
+  const body = `${status}: ${STATUS_CODES[status]}`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Sends `status` and closes the connection, never reading the body. */
+function refuse(res: ServerResponse, status: number): void {
+  const body = `${status}: ${STATUS_CODES[status]}`;
+  res.shouldKeepAlive = false;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, Connection: 'close' });
+  res.end(body);
 }
 
 const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_CONNECTION_RESET', 'ECONNABORTED']);
@@ -95,6 +139,11 @@ function multipartException(err: MultipartError): HTTPException {
 export class ServerProtocol {
   readonly app: Application;
   readonly #accessLogger: AccessLogger | undefined;
+  readonly #maxLine: number;
+  readonly #maxHeaders: number;
+  readonly #maxPipelined: number;
+  /** Requests node queued behind an unfinished response, per connection. */
+  readonly #queued = new WeakMap<Socket, number>();
   #inflight = 0;
   #idle: Array<() => void> = [];
   /** Sockets handed to 'upgrade': node's server no longer tracks them, so shutdown must. */
@@ -103,6 +152,9 @@ export class ServerProtocol {
   constructor(app: Application, options: ServerProtocolOptions = {}) {
     this.app = app;
     this.#accessLogger = options.accessLogger;
+    this.#maxLine = options.maxLineSize ?? 8190;
+    this.#maxHeaders = options.maxHeadersCount ?? 128;
+    this.#maxPipelined = options.maxPipelinedRequests ?? 32;
   }
 
   /** Requests whose handler has not finished. */
@@ -115,6 +167,7 @@ export class ServerProtocol {
     server.on('request', this.onRequest);
     server.on('upgrade', this.onUpgrade);
     server.on('clientError', this.onClientError);
+    server.on('checkContinue', this.onCheckContinue);
   }
 
   /** From now on every response closes its connection. */
@@ -145,6 +198,22 @@ export class ServerProtocol {
   }
 
   readonly onRequest = (message: IncomingMessage, res: ServerResponse): void => {
+    const bad = framingError(message, this.#maxLine, this.#maxHeaders);
+    if (bad !== 0) {
+      refuse(res, bad);
+      return;
+    }
+    // node dispatches every pipelined request at once and queues the responses; cap that queue.
+    if (res.socket === null) {
+      const sock = message.socket;
+      const queued = (this.#queued.get(sock) ?? 0) + 1;
+      if (queued > this.#maxPipelined) {
+        sock.destroy();
+        return;
+      }
+      this.#queued.set(sock, queued);
+      res.once('socket', () => this.#queued.set(sock, (this.#queued.get(sock) ?? 1) - 1));
+    }
     const [rawPath, qs] = splitTarget(message.url ?? '/');
     const request = new Request(message, res, this.app, rawPath, qs, undefined);
     this.#dispatch(request);
@@ -152,6 +221,11 @@ export class ServerProtocol {
 
   readonly onUpgrade = (message: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const sock = socket as Socket;
+    const bad = framingError(message, this.#maxLine, this.#maxHeaders);
+    if (bad !== 0) {
+      sock.end(rawError(bad));
+      return;
+    }
     sock.on('error', () => sock.destroy());
     this.#upgraded.add(sock);
     sock.once('close', () => this.#upgraded.delete(sock));
@@ -167,10 +241,32 @@ export class ServerProtocol {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = `${status}: ${STATUS_CODES[status]}`;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    let status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    if (status === 431 && this.#lineOverflow((err as { rawPacket?: unknown }).rawPacket)) status = 414;
+    socket.end(rawError(status));
     (socket as Socket).destroySoon();
+  };
+
+  /** llhttp reports one overflow for line and headers; an unfinished or overlong first line is a 414. */
+  #lineOverflow(packet: unknown): boolean {
+    if (!Buffer.isBuffer(packet) || !/^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'))) return false;
+    const eol = packet.indexOf(10);
+    return eol === -1 || eol > this.#maxLine;
+  }
+
+  /**
+   * `Expect: 100-continue`: a declared body over the app's clientMaxSize gets 413 before the
+   * client sends it; otherwise 100 Continue and the normal path. Other expectations get node's 417.
+   */
+  readonly onCheckContinue = (message: IncomingMessage, res: ServerResponse): void => {
+    const max = this.app.clientMaxSize;
+    const declared = Number(message.headers['content-length'] ?? 0);
+    if (max > 0 && declared > max) {
+      refuse(res, 413);
+      return;
+    }
+    res.writeContinue();
+    this.onRequest(message, res);
   };
 
   #dispatch(request: Request): void {

@@ -24,8 +24,12 @@ export interface AppRunnerOptions {
   requestTimeout?: number;
   /** Largest request header block in bytes (default 16 KiB); larger gets 431. */
   maxHeaderSize?: number;
-  /** Request headers kept beyond this count are dropped (default 128). */
+  /** Requests with more header lines than this get 431 (default 128, as aiohttp). */
   maxHeadersCount?: number;
+  /** Longest request line in bytes (default 8190, as aiohttp); longer gets 414. */
+  maxLineSize?: number;
+  /** Most pipelined requests queued on one connection (default 32); more closes it. */
+  maxPipelinedRequests?: number;
 }
 
 /** Resolves after `ms`, or when `p` settles, whichever comes first. */
@@ -82,7 +86,8 @@ export class AppRunner {
     const { accessLog, accessLogFormat = DEFAULT_ACCESS_LOG_FORMAT } = this.#options;
     const accessLogger = accessLog ? new AccessLogger(accessLog, accessLogFormat) : undefined;
     this.app.freeze();
-    this.#protocol = new ServerProtocol(this.app, { accessLogger });
+    const { maxLineSize, maxHeadersCount, maxPipelinedRequests } = this.#options;
+    this.#protocol = new ServerProtocol(this.app, { accessLogger, maxLineSize, maxHeadersCount, maxPipelinedRequests });
     await this.app.startup();
   }
 
@@ -97,8 +102,12 @@ export class AppRunner {
       requestTimeout: (o.requestTimeout ?? 300) * 1000,
       headersTimeout: (o.headersTimeout ?? 60) * 1000,
       keepAliveTimeout: (o.keepaliveTimeout ?? 75) * 1000,
+      // node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
+      // default), so a 1 s headersTimeout would still let a slowloris hold the socket for 30 s.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, (Math.min(o.headersTimeout ?? 60, o.requestTimeout ?? 300) * 1000) / 4)),
     } as Parameters<typeof createServer>[0]);
     server.keepAliveTimeout = (o.keepaliveTimeout ?? 75) * 1000;
+    // node keeps the lines past this count in rawHeaders; the protocol refuses such requests with 431.
     server.maxHeadersCount = o.maxHeadersCount ?? 128;
     protocol.attach(server);
     return server;

@@ -1,0 +1,150 @@
+/** Property tests (fast-check) for our own parsers and codecs: each side round-trips or matches a model. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseCookieHeader, serializeSetCookie } from '../../src/common/cookies/set-cookie.js';
+import { parseContentType } from '../../src/common/content-type.js';
+import { MultiDict } from '../../src/common/multidict.js';
+import { encodeParams } from '../../src/common/url.js';
+import { MultipartWriter } from '../../src/common/multipart/writer.js';
+import { StringPayload } from '../../src/common/payload.js';
+import { readMultipartForm } from '../../src/common/multipart/reader.js';
+import { UrlDispatcher, decodePathSafe } from '../../src/server/router/url-dispatcher.js';
+import { Response } from '../../src/server/response.js';
+
+const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}$/);
+const printable = fc.string({ unit: fc.constantFrom(...' !#$%&()*+-./0123456789:<=>?@ABCXYZ[]^_`abcxyz{|}~"\\,\t'), maxLength: 20 });
+
+describe('property: cookies', () => {
+  it('serialize then parse round-trips any safe name and value', () => {
+    fc.assert(
+      fc.property(token, printable, (name, value) => {
+        const header = serializeSetCookie(name, value);
+        const pair = header.slice(0, header.indexOf('; Path=/'));
+        assert.equal(parseCookieHeader(pair)[name], value);
+      }),
+    );
+  });
+
+  it('never emits CR, LF or NUL, and refuses values that would need them', () => {
+    fc.assert(
+      fc.property(token, fc.string({ maxLength: 20 }), (name, value) => {
+        let header: string;
+        try {
+          header = serializeSetCookie(name, value);
+        } catch (err) {
+          assert.ok(err instanceof TypeError);
+          return;
+        }
+        assert.doesNotMatch(header, /[\r\n\0]/);
+      }),
+    );
+  });
+});
+
+describe('property: content-type', () => {
+  it('parses back quoted parameters it was given', () => {
+    fc.assert(
+      fc.property(token, token, fc.dictionary(token, printable, { maxKeys: 4 }), (type, sub, params) => {
+        let header = `${type}/${sub}`;
+        for (const [k, v] of Object.entries(params)) header += `; ${k}="${v.replace(/["\\]/g, '\\$&')}"`;
+        const parsed = parseContentType(header);
+        assert.equal(parsed.mimetype, `${type}/${sub}`.toLowerCase());
+        const want: Record<string, string> = {};
+        for (const [k, v] of Object.entries(params)) if (!(k.toLowerCase() in want)) want[k.toLowerCase()] = v;
+        assert.deepEqual({ ...parsed.params }, want);
+      }),
+    );
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 60 }), (s) => void parseContentType(s)));
+  });
+});
+
+describe('property: MultiDict', () => {
+  it('behaves like an ordered list of pairs under add/set/delete', () => {
+    const key = fc.constantFrom('a', 'b', 'c');
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('add' as const), k: key, v: fc.string({ maxLength: 3 }) }),
+      fc.record({ op: fc.constant('set' as const), k: key, v: fc.string({ maxLength: 3 }) }),
+      fc.record({ op: fc.constant('delete' as const), k: key, v: fc.constant('') }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const md = new MultiDict<string>();
+        let model: Array<[string, string]> = [];
+        for (const { op, k, v } of ops) {
+          if (op === 'add') {
+            md.add(k, v);
+            model.push([k, v]);
+          } else if (op === 'delete') {
+            md.delete(k);
+            model = model.filter(([mk]) => mk !== k);
+          } else {
+            md.set(k, v);
+            const i = model.findIndex(([mk]) => mk === k);
+            model = model.filter(([mk], j) => mk !== k || j === i);
+            if (i === -1) model.push([k, v]);
+            else model[model.findIndex(([mk]) => mk === k)] = [k, v];
+          }
+        }
+        for (const k of ['a', 'b', 'c']) {
+          assert.deepEqual(md.getAll(k), model.filter(([mk]) => mk === k).map(([, mv]) => mv));
+          assert.equal(md.get(k), model.find(([mk]) => mk === k)?.[1]);
+        }
+        assert.deepEqual([...md.keys()].length, model.length);
+      }),
+    );
+  });
+});
+
+describe('property: url', () => {
+  it('encodes query params that URLSearchParams decodes back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 })), { maxLength: 6 }), (pairs) => {
+        const qs = encodeParams(pairs);
+        // URLSearchParams drops one leading '?', which a query may legally start with (RFC 3986 §3.4).
+        assert.deepEqual([...new URLSearchParams(`?${qs}`)], pairs);
+      }),
+    );
+  });
+});
+
+describe('property: router', () => {
+  it('generated params round-trip through urlFor and resolve', () => {
+    const r = new UrlDispatcher();
+    const h = (): Response => new Response({ text: 'x' });
+    const route = r.addGet('/users/{id}/files/{name}', h);
+    const param = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[{}]/.test(s));
+    fc.assert(
+      // The default parameter pattern is aiohttp's `[^{}/]+`, so braces cannot be matched.
+      fc.property(param, param, (id, name) => {
+        const url = route.urlFor({ id, name });
+        const path = url.split('?')[0]!;
+        const m = r.resolve('GET', decodePathSafe(path));
+        assert.equal(m.route, route, url);
+        assert.deepEqual({ ...m.matchInfo }, { id, name });
+      }),
+    );
+  });
+});
+
+describe('property: multipart', () => {
+  it('writer output reads back as the same parts', async () => {
+    // Names with '"', '\\', CR or LF are sent percent-encoded (WHATWG form-data) and read back encoded.
+    const name = fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !/["\\\r\n%]/.test(s));
+    const field = fc.tuple(name, fc.string({ maxLength: 200 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(field, { minLength: 1, maxLength: 5 }), async (fields) => {
+        const w = new MultipartWriter();
+        for (const [k, v] of fields) w.appendFormField(k, new StringPayload(v), null, null);
+        await w.prepare();
+        const form = await readMultipartForm({ 'content-type': w.contentType! }, w.body());
+        assert.deepEqual([...form], fields);
+        await form.cleanup();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -1,0 +1,345 @@
+/**
+ * Server limits, paths, responses, slow clients and faults under attack: body caps before the body
+ * is read, 100-continue, hostile paths, header injection, error pages, timeouts, back-pressure,
+ * client aborts and fd leaks.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readdirSync } from 'node:fs';
+import { once } from 'node:events';
+import * as web from '../../src/server/index.js';
+import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
+
+const H = 'Host: a\r\n';
+
+/** Opens a raw connection; collects what arrives; closed by t.after. */
+function connect(port: number, t: { after(fn: () => void): void }): { sock: net.Socket; data: () => string; closed: Promise<unknown> } {
+  const sock = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  sock.on('data', (c) => chunks.push(c));
+  sock.on('error', () => {});
+  t.after(() => sock.destroy());
+  return { sock, data: () => Buffer.concat(chunks).toString('latin1'), closed: once(sock, 'close') };
+}
+
+/** Resolves once `pred` holds for the data received so far. */
+async function until(sock: net.Socket, pred: () => boolean): Promise<void> {
+  while (!pred()) await once(sock, 'data');
+}
+
+function limitedApp(clientMaxSize = 1024): { app: web.Application; reads: string[] } {
+  const reads: string[] = [];
+  const app = new web.Application({ clientMaxSize });
+  app.router.addPost('/json', async (req) => {
+    const v = await req.json();
+    reads.push('json');
+    return web.jsonResponse(v);
+  });
+  app.router.addPost('/form', async (req) => {
+    const f = await req.post();
+    reads.push('form');
+    const a = f.get('a');
+    return new web.Response({ text: String(typeof a === 'string' ? a.length : 0) });
+  });
+  app.router.addPost('/raw', async (req) => {
+    const b = await req.read();
+    reads.push('raw');
+    return new web.Response({ text: String(b.length) });
+  });
+  return { app, reads };
+}
+
+describe('server body limits', () => {
+  it('answers 413 from the declared Content-Length before the body is sent', async (t) => {
+    const { app, reads } = limitedApp();
+    const { port } = await serve(app, t);
+    const c = connect(port, t);
+    c.sock.write(`POST /raw HTTP/1.1\r\n${H}Content-Length: 1000000\r\n\r\n`);
+    await c.closed;
+    assert.equal(parseRaw(c.data()).status, 413);
+    assert.deepEqual(reads, []);
+  });
+
+  for (const [path, ctype, body] of [
+    ['/json', 'application/json', `{"a":"${'x'.repeat(5000)}"}`],
+    ['/form', 'application/x-www-form-urlencoded', `a=${'x'.repeat(5000)}`],
+    ['/raw', 'application/octet-stream', 'x'.repeat(5000)],
+  ] as const) {
+    it(`answers 413 for a chunked ${path} body over clientMaxSize in aggregate`, async (t) => {
+      const { app, reads } = limitedApp();
+      const { port } = await serve(app, t);
+      const chunks = body.match(/.{1,100}/gs)!.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('');
+      const raw = await rawRequest(port, `POST ${path} HTTP/1.1\r\n${H}Content-Type: ${ctype}\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
+      assert.equal(parseRaw(raw).status, 413);
+      assert.deepEqual(reads, []);
+    });
+  }
+
+  it('answers 413 to Expect: 100-continue over the limit without asking for the body', async (t) => {
+    const { app } = limitedApp();
+    const { port } = await serve(app, t);
+    const raw = await rawRequest(port, `POST /raw HTTP/1.1\r\n${H}Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n`);
+    assert.ok(!raw.includes('100 Continue'), raw);
+    assert.equal(parseRaw(raw).status, 413);
+  });
+
+  it('answers 100 Continue under the limit and then the response', async (t) => {
+    const { app } = limitedApp();
+    const { port } = await serve(app, t);
+    const c = connect(port, t);
+    c.sock.write(`POST /raw HTTP/1.1\r\n${H}Content-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    await until(c.sock, () => c.data().includes('\r\n\r\n'));
+    assert.match(c.data(), /^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    c.sock.write('abc');
+    await c.closed;
+    assert.match(c.data(), /HTTP\/1\.1 200 OK[\s\S]*\r\n\r\n3$/);
+  });
+
+  it('answers 417 to an unknown expectation', async (t) => {
+    const { app } = limitedApp();
+    const { port } = await serve(app, t);
+    const raw = await rawRequest(port, `POST /raw HTTP/1.1\r\n${H}Content-Length: 3\r\nExpect: something\r\nConnection: close\r\n\r\nabc`);
+    assert.equal(parseRaw(raw).status, 417);
+  });
+});
+
+describe('server paths', () => {
+  it('answers hostile paths with 400 or 404, never 500', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.router.addGet('/files/{name}', (req) => new web.Response({ text: req.matchInfo.name }));
+    app.router.addGet('/a/b', () => new web.Response({ text: 'ab' }));
+    const { port } = await serve(app, t);
+    const paths = ['/files/%', '/files/%zz', '/files/%e0%80', '/files/%ff%fe', '/a%2Fb', '/a/%2e%2e/a/b', '/files/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+      '/files/..%2f..%2fetc', '/%00', '/files/%00', '//a/b', '/a/./b', '/a/../a/b', '/files/\u00e9'];
+    for (const p of paths) {
+      const raw = await rawRequest(port, Buffer.from(`GET ${p} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, 'latin1'));
+      const { status, body } = parseRaw(raw);
+      assert.ok(status < 500, `${p} -> ${status}`);
+      assert.ok(!body.includes('passwd') || status === 200, p);
+    }
+    assert.deepEqual(logger.errors, []);
+  });
+});
+
+describe('server responses', () => {
+  it('refuses CR/LF in header values, names and reason phrases with a 500 and nothing injected', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.router.addGet('/value', () => new web.Response({ text: 'x', headers: { 'X-A': 'a\r\nSet-Cookie: evil=1' } }));
+    app.router.addGet('/name', () => new web.Response({ text: 'x', headers: { 'X-A\r\nSet-Cookie: evil': '1' } }));
+    app.router.addGet('/reason', () => new web.Response({ text: 'x', reason: 'OK\r\nSet-Cookie: evil=1' }));
+    app.router.addGet('/cookie', () => {
+      const r = new web.Response({ text: 'x' });
+      r.setCookie('a', 'b\r\nSet-Cookie: evil=1');
+      return r;
+    });
+    const { port } = await serve(app, t);
+    for (const p of ['/value', '/name', '/reason', '/cookie']) {
+      const raw = await rawRequest(port, `GET ${p} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+      assert.equal(parseRaw(raw).status, 500, p);
+      assert.ok(!/evil/i.test(raw), raw);
+    }
+    assert.equal(logger.errors.length, 4);
+  });
+
+  it('sends error pages without stack traces, as JSON to JSON clients', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.router.addGet('/boom', () => {
+      throw new Error('secret-detail');
+    });
+    const { url } = await serve(app, t);
+    const html = await fetch(`${url}/boom`);
+    assert.equal(html.status, 500);
+    const text = await html.text();
+    assert.ok(!text.includes('secret-detail') && !text.includes(' at '), text);
+    const json = await fetch(`${url}/boom`, { headers: { accept: 'application/json' } });
+    const body = (await json.json()) as { error: { status: number } };
+    assert.equal(body.error.status, 500);
+    assert.ok(!JSON.stringify(body).includes('secret-detail'));
+  });
+
+  it('keeps serving after handlers throw, reject or return junk', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.router.addGet('/throw', () => {
+      throw new TypeError('x');
+    });
+    app.router.addGet('/reject', () => Promise.reject(new Error('y')));
+    app.router.addGet('/junk', () => 42 as unknown as web.Response);
+    app.router.addGet('/ok', () => new web.Response({ text: 'ok' }));
+    const { url } = await serve(app, t);
+    for (const p of ['/throw', '/reject', '/junk']) assert.equal((await fetch(url + p)).status, 500);
+    assert.equal(await (await fetch(`${url}/ok`)).text(), 'ok');
+    assert.equal(logger.errors.length, 3);
+  });
+
+  it('reports an error thrown by a signal handler', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.onResponsePrepare.push(() => {
+      throw new Error('prepare hook failed');
+    });
+    app.router.addGet('/', () => new web.Response({ text: 'x' }));
+    const { port } = await serve(app, t);
+    const raw = await rawRequest(port, `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    assert.ok(raw === '' || parseRaw(raw).status === 500, 'a 500 or a closed connection, never the response');
+    assert.ok(logger.errors.some((args) => args.some((a) => a instanceof Error && a.message === 'prepare hook failed')), 'logged, not swallowed');
+  });
+});
+
+describe('server slow clients', () => {
+  it('cuts off a client sending one header byte every 50 ms after headersTimeout', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/', () => new web.Response({ text: 'x' }));
+    const { port } = await serve(app, t, { headersTimeout: 0.3, requestTimeout: 10 });
+    const c = connect(port, t);
+    const start = Date.now();
+    const bytes = `GET / HTTP/1.1\r\n${H}${'X-Slow: '.padEnd(400, 'a')}`;
+    let i = 0;
+    const timer = setInterval(() => {
+      if (!c.sock.destroyed && i < bytes.length) c.sock.write(bytes[i++]!);
+    }, 50);
+    t.after(() => clearInterval(timer));
+    await c.closed;
+    clearInterval(timer);
+    const elapsed = Date.now() - start;
+    assert.ok(elapsed < 3000, `cut off after ${elapsed} ms`);
+    assert.ok(i < bytes.length);
+    assert.match(c.data(), /^HTTP\/1\.1 408 /);
+  });
+
+  it('closes an idle keep-alive connection after keepaliveTimeout', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/', () => new web.Response({ text: 'x' }));
+    const { port } = await serve(app, t, { keepaliveTimeout: 0.2 });
+    const c = connect(port, t);
+    const start = Date.now();
+    c.sock.write(`GET / HTTP/1.1\r\n${H}\r\n`);
+    await c.closed;
+    assert.ok(Date.now() - start < 2000);
+    assert.equal(parseRaw(c.data()).status, 200);
+  });
+
+  it('answers 408 when the body does not arrive within requestTimeout', async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/', async (req) => new web.Response({ text: String((await req.read()).length) }));
+    const { port } = await serve(app, t, { requestTimeout: 0.3, headersTimeout: 0.3 });
+    const c = connect(port, t);
+    const start = Date.now();
+    c.sock.write(`POST / HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nab`);
+    await c.closed;
+    assert.ok(Date.now() - start < 3000);
+    assert.doesNotMatch(c.data(), /200 OK/);
+  });
+
+  it('does not buffer a big download for a client that stopped reading', async (t) => {
+    let written = 0;
+    let stalled!: () => void;
+    const stuck = new Promise<void>((r) => (stalled = r));
+    const app = new web.Application();
+    app.router.addGet('/big', async (req) => {
+      const resp = new web.StreamResponse();
+      await resp.prepare(req);
+      const chunk = Buffer.alloc(64 * 1024);
+      try {
+        while (written < 512 * 1024 * 1024) {
+          const p = resp.write(chunk);
+          const timer = setTimeout(stalled, 300);
+          await p;
+          clearTimeout(timer);
+          written += chunk.length;
+        }
+      } catch {
+        // the client went away
+      }
+      return resp;
+    });
+    const { port } = await serve(app, t);
+    const c = connect(port, t);
+    c.sock.pause();
+    c.sock.write(`GET /big HTTP/1.1\r\n${H}\r\n`);
+    await stuck;
+    assert.ok(written < 64 * 1024 * 1024, `wrote ${written} bytes into a stalled connection`);
+  });
+});
+
+describe('server faults', () => {
+  it('aborts request.signal and runs cleanup when the client leaves mid-upload and mid-download', async (t) => {
+    const events: string[] = [];
+    let seen!: () => void;
+    let done = 0;
+    const finished = new Promise<void>((r) => (seen = r));
+    const app = new web.Application();
+    const track = async (req: web.Request, work: () => Promise<web.StreamResponse | undefined>): Promise<web.StreamResponse> => {
+      let resp: web.StreamResponse | undefined;
+      try {
+        resp = await work();
+      } catch {
+        // expected
+      } finally {
+        events.push(`${req.rawPath} aborted=${req.signal.aborted}`);
+        if (++done === 2) seen();
+      }
+      return resp ?? new web.Response({ text: 'late' });
+    };
+    app.router.addPost('/up', (req) => track(req, async () => (await req.read(), undefined)));
+    app.router.addGet('/down', (req) =>
+      track(req, async () => {
+        const resp = new web.StreamResponse();
+        await resp.prepare(req);
+        try {
+          for (;;) await resp.write(Buffer.alloc(64 * 1024));
+        } catch {
+          return resp;
+        }
+      }),
+    );
+    const { port } = await serve(app, t);
+    const up = connect(port, t);
+    up.sock.write(`POST /up HTTP/1.1\r\n${H}Content-Length: 100000\r\n\r\nabc`);
+    const down = connect(port, t);
+    down.sock.write(`GET /down HTTP/1.1\r\n${H}\r\n`);
+    await once(down.sock, 'data');
+    setTimeout(() => {
+      up.sock.destroy();
+      down.sock.destroy();
+    }, 50);
+    await finished;
+    assert.deepEqual(events.sort(), ['/down aborted=true', '/up aborted=true']);
+  });
+
+  it('leaks no fds and little heap over 1,000 aborted requests', async (t) => {
+    let started = 0;
+    const app = new web.Application();
+    app.router.addPost('/', async (req) => {
+      started++;
+      await req.read().catch(() => undefined);
+      return new web.Response({ text: 'x' });
+    });
+    const served = await serve(app, t);
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const abortOne = (): Promise<void> =>
+      new Promise((resolve) => {
+        const s = net.connect(served.port, '127.0.0.1', () => {
+          s.write(`POST / HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\npartial`, () => setImmediate(() => s.destroy()));
+        });
+        s.on('error', () => {});
+        s.on('close', () => resolve());
+      });
+    for (let i = 0; i < 50; i++) await abortOne();
+    global.gc?.();
+    const fdBefore = fds();
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 100 }, abortOne));
+    while (served.runner.server!.inflight > 0) await new Promise((r) => setTimeout(r, 10));
+    global.gc?.();
+    const fdAfter = fds();
+    const heapAfter = process.memoryUsage().heapUsed;
+    assert.ok(started >= 900, `handlers ran ${started} times`);
+    assert.ok(fdAfter - fdBefore <= 5, `fds ${fdBefore} -> ${fdAfter}`);
+    assert.ok(heapAfter - heapBefore < 32 * 1024 * 1024, `heap ${heapBefore} -> ${heapAfter}`);
+  });
+});
