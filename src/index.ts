@@ -10,3 +10,21 @@ export { parseContentType, isJsonMimetype } from './common/content-type.js';
 export type { ParsedContentType } from './common/content-type.js';
 export * as web from './server/index.js';
 export * from './client/index.js';
+
+// WebSockets (shared by web.WebSocketResponse and the client's ClientWebSocketResponse)
+export { WSMsgType, WSCloseCode, WSTextMessage, WSBinaryMessage } from './websocket/models.js';
+export type {
+  WSMessage, WSPingMessage, WSPongMessage, WSCloseMessage, WSClosingMessage, WSClosedMessage, WSErrorMessage,
+} from './websocket/models.js';
+export type {
+  WSDataMessage, WSCloseOptions, WSSendOptions, WSSendJsonOptions, WSReceiveJsonOptions, WebSocketLike,
+} from './websocket/connection.js';
+export type { CompressOption, DeflateOptions } from './websocket/ws-adapter.js';
+// Handshake failures surface as the client's WSServerHandshakeError / ClientConnectorError and the
+// server's HTTP exceptions, so the shared layer's handshake errors stay internal.
+export {
+  WebSocketError, WSConnectionClosedError, WSTimeoutError, WSReceiveTimeoutError, WSHeartbeatTimeoutError,
+  WSCloseTimeoutError, WSMessageTypeError, isWSTimeoutError,
+} from './websocket/errors.js';
+export { WebSocketSet } from './websocket/websocket-set.js';
+export type { CloseAllOptions } from './websocket/websocket-set.js';

@@ -6,6 +6,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Agent, ProxyAgent, Socks5ProxyAgent, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -67,6 +68,11 @@ export interface TCPConnectorOptions {
   maxResponseSize?: number;
   /** Largest response head (status line and headers) in bytes; aiohttp's max_field_size role. Default 16 KiB. */
   maxHeaderSize?: number;
+  /**
+   * @internal Opens a socket-like duplex for an origin instead of a TCP/TLS connection; the
+   * in-process mode of `aiohttp-ts/test-utils` plugs an in-memory transport here.
+   */
+  _connect?: (origin: string) => Duplex;
 }
 
 /** Options of `new UnixConnector()`. */
@@ -246,7 +252,20 @@ export class TCPConnector {
     else connectOpts.lookup = this.#lookup;
     if (options.localAddr !== undefined) connectOpts.localAddress = options.localAddr;
     if (options.http2) connectOpts.allowH2 = true;
-    const base = buildConnector(connectOpts as buildConnector.BuildOptions);
+    const open = options._connect;
+    const base: buildConnector.connector = open === undefined ? buildConnector(connectOpts as buildConnector.BuildOptions) : (opts, cb) => {
+      // Called back on a later tick, as a real connect is: undici drops a resume made synchronously.
+      process.nextTick(() => {
+        let socket: Duplex;
+        try {
+          socket = open(`${opts.protocol}//${opts.hostname}${opts.port ? ':' + opts.port : ''}`);
+        } catch (err) {
+          (cb as (e: Error | null, s: null) => void)(err as Error, null);
+          return;
+        }
+        (cb as (e: null, s: Socket) => void)(null, socket as Socket);
+      });
+    };
     const connect: buildConnector.connector = (opts, cb) => {
       const origin = `${opts.protocol}//${opts.hostname}${opts.port ? ':' + opts.port : ''}`;
       const sink = this.#pendingTraced.size > 0 ? this.#claimCreate(origin) : null;
@@ -475,6 +494,14 @@ export class TCPConnector {
   /** @internal The Unix socket path every connection goes to, if any. */
   get _socketPath(): string | undefined {
     return this.#socketPath;
+  }
+
+  /**
+   * @internal The in-memory transport of test-utils' in-process mode, if any; a WebSocket upgrade
+   * made outside the pool must open its connection with it too.
+   */
+  get _memoryConnect(): ((origin: string) => Duplex) | undefined {
+    return this.#options._connect;
   }
 
   /** Closes every connection now (in-flight responses fail), as aiohttp's `close()`. */

@@ -12,6 +12,10 @@ export type { LinkInfo } from './links.js';
 export { ClientTimeout, DEFAULT_TIMEOUT } from './timeout.js';
 export type { ClientTimeoutOptions } from './timeout.js';
 
+// WebSockets
+export { ClientWebSocketResponse } from './ws.js';
+export type { WSConnectOptions } from './ws.js';
+
 // Connectors
 export { TCPConnector, UnixConnector, Fingerprint } from './connector.js';
 export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption } from './connector.js';

@@ -27,6 +27,8 @@ import { ClientResponse, Deadline, Exchange } from './response.js';
 import type { ExchangeContext } from './response.js';
 import { ClientTimeout, DEFAULT_TIMEOUT, toMs } from './timeout.js';
 import { Trace } from './tracing.js';
+import { wsConnect } from './ws.js';
+import type { ClientWebSocketResponse, WSConnectOptions } from './ws.js';
 import type { TraceConfig } from './tracing.js';
 
 /** `raiseForStatus`: true, false, or a check run on every response. */
@@ -524,6 +526,19 @@ export class ClientSession implements AsyncDisposable {
   /** @internal Stores the Set-Cookie headers of an upgrade response. */
   _storeCookies(setCookie: readonly string[], url: URL): void {
     if (setCookie.length > 0) this.#jar.updateFromSetCookie(setCookie, url);
+  }
+
+  /**
+   * Opens a WebSocket (aiohttp's `ws_connect`) with the session's headers, cookies, auth and TLS
+   * settings; `ws(s)://` and `http(s)://` URLs both work. A refused handshake throws WSServerHandshakeError.
+   */
+  wsConnect(url: string | URL, options: WSConnectOptions = {}): Promise<ClientWebSocketResponse> {
+    // The session's proxy (or the environment's, with trustEnv) applies unless the call names one.
+    if (options.proxy === undefined && (this.#proxy !== null || this.#trustEnv)) {
+      const proxy = this.#proxy ?? envProxy(new URL(String(url).replace(/^ws(s?):/i, 'http$1:'), this.#baseUrl));
+      if (proxy !== null) options = this.#proxyAuth === null ? { ...options, proxy } : { proxyAuth: this.#proxyAuth, ...options, proxy };
+    }
+    return wsConnect(this, url, options);
   }
 
   /** GET `url`. */

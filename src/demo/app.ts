@@ -4,7 +4,8 @@
  * app would.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { web } from '../index.js';
+import { fileURLToPath } from 'node:url';
+import { WSCloseCode, WSMsgType, web } from '../index.js';
 
 type Request = web.Request;
 
@@ -12,6 +13,8 @@ type Request = web.Request;
 const UPLOAD_LIMIT = 1024 ** 3;
 /** Largest `/bytes/{n}` and `/stream/{n}` answer. */
 const BYTES_LIMIT = 100 * 1024 * 1024;
+/** The chat page and anything else under /static; copied next to the compiled module by the build. */
+const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 /** Bodies up to this size are echoed as text in `/anything`'s `data`. */
 const ECHO_DATA_LIMIT = 64 * 1024;
 
@@ -76,6 +79,15 @@ async function anything(request: Request): Promise<web.Response> {
     }
   } else if (ct === 'application/x-www-form-urlencoded') {
     result['form'] = [...new URLSearchParams(body.toString('utf8'))];
+  } else if (ct === 'multipart/form-data') {
+    const form: Array<[string, string]> = [];
+    const files: Array<Record<string, unknown>> = [];
+    for (const [field, value] of await request.post({ hashFiles: true })) {
+      if (typeof value === 'string') form.push([field, value]);
+      else files.push({ field, filename: value.filename ?? null, contentType: value.contentType, size: value.size, sha256: value.sha256 });
+    }
+    result['form'] = form;
+    result['files'] = files;
   }
   return web.jsonResponse(result);
 }
@@ -115,6 +127,30 @@ function bytes(request: Request): Promise<web.StreamResponse> {
 
 function stream(request: Request): Promise<web.StreamResponse> {
   return sendBytes(request, intParam(request.matchInfo['n'] ?? '', 'n', BYTES_LIMIT), true);
+}
+
+/** Five events `data: tick N`, 100 ms apart, then the end of the stream; stops early if the client leaves. */
+async function events(request: Request): Promise<web.StreamResponse> {
+  const stream = await web.sse(request);
+  for (let n = 1; n <= 5 && !request.signal.aborted; n++) {
+    if (n > 1) await sleep(100, request.signal);
+    if (request.signal.aborted) break;
+    await stream.send({ data: `tick ${n}` });
+  }
+  await stream.writeEof();
+  return stream;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function headers(request: Request): web.Response {
@@ -185,6 +221,21 @@ async function delay(request: Request): Promise<web.Response> {
   return web.jsonResponse({ delay: seconds });
 }
 
+/** GET /ws: text `X` answers `X/answer`, `close cmd` closes with 1000, binary comes back unchanged. */
+async function websocket(request: Request): Promise<web.WebSocketResponse> {
+  const ws = new web.WebSocketResponse({ heartbeat: 30 });
+  await ws.prepare(request);
+  for await (const msg of ws) {
+    if (msg.type === WSMsgType.TEXT) {
+      if (msg.data === 'close cmd') await ws.close({ code: WSCloseCode.OK });
+      else await ws.sendStr(`${msg.data}/answer`);
+    } else if (msg.type === WSMsgType.BINARY) {
+      await ws.sendBytes(msg.data);
+    }
+  }
+  return ws;
+}
+
 /**
  * Builds the demo app. With `aiohttp-ts serve` and no module this is what runs.
  * @example
@@ -208,6 +259,10 @@ export function createDemoApp(): web.Application {
   app.router.addGet('/redirect-to', redirectTo);
   app.router.addGet('/status/{code}', status);
   app.router.addGet('/delay/{s}', delay);
+  app.router.addGet('/ws', websocket);
+  app.router.addGet('/sse', events);
+  app.router.addGet('/static/', () => new web.FileResponse(`${STATIC_DIR}index.html`));
+  app.router.addStatic('/static', STATIC_DIR, { name: 'static' });
   app.router.addGet('/{name}', hello);
   return app;
 }

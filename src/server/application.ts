@@ -4,6 +4,7 @@
  * route, so a request does no composition work.
  */
 import type { AppKey } from '../common/keys.js';
+import { resolveCompression, type CompressionOptions, type ResolvedCompression } from './compression.js';
 import { HTTPMethodNotAllowed, HTTPNotFound } from './exceptions.js';
 import type { Middleware } from './middlewares.js';
 import type { Request } from './request.js';
@@ -11,6 +12,7 @@ import type { StreamResponse } from './response.js';
 import type { HandlerFn, MaybePromise } from './router/resources.js';
 import type { RouteDef } from './router/route-def.js';
 import { UrlDispatcher } from './router/url-dispatcher.js';
+import { MatchedSubAppResource, PrefixedSubAppResource } from './router/subapp-resource.js';
 import type { ResourceRoute } from './router/resources.js';
 
 /** A list of async callbacks run in order by `send()`; frozen with the application (aiohttp `Signal`). */
@@ -133,6 +135,8 @@ export interface ApplicationOptions {
   /** Largest body `request.read()` accepts, in bytes (default 1 MiB); 0 disables the limit. */
   clientMaxSize?: number;
   logger?: Logger;
+  /** Compress responses (br, gzip, deflate from Accept-Encoding) unless small, encoded or incompressible. */
+  compression?: boolean | CompressionOptions;
 }
 
 /** Builds an exception without capturing a stack: for router 404/405s the stack says nothing. */
@@ -166,6 +170,8 @@ export class Application {
   readonly middlewares: readonly Middleware[];
   readonly clientMaxSize: number;
   readonly logger: Logger;
+  /** @internal Response compression for every response of this app, unless a response says otherwise. */
+  readonly _compression: ResolvedCompression | undefined;
   readonly onStartup = new Signal<[Application]>();
   readonly onShutdown = new Signal<[Application]>();
   readonly onCleanup = new Signal<[Application]>();
@@ -173,8 +179,9 @@ export class Application {
   readonly cleanupCtx = new CleanupContext();
   readonly #state = new Map<AppKey<unknown>, unknown>();
   #frozen = false;
-  /** @internal Set while a runner shuts down: responses then close their connection. */
-  _closing = false;
+  #closing = false;
+  readonly #subapps: Application[] = [];
+  readonly #domains: MatchedSubAppResource[] = [];
   /** @internal The 404 handler wrapped in the middlewares. */
   _notFoundChain: HandlerFn = notFound;
   /** @internal The 405 handler wrapped in the middlewares. */
@@ -187,7 +194,64 @@ export class Application {
     for (const m of this.middlewares) if (typeof m !== 'function') throw new TypeError('middlewares must be functions (request, handler) => response');
     this.clientMaxSize = clientMaxSize;
     this.logger = logger;
+    const c = options.compression;
+    this._compression = c === undefined || c === false ? undefined : resolveCompression(c === true ? {} : c);
     this.router = new UrlDispatcher();
+  }
+
+  /** @internal Set while a runner shuts down: responses then close their connection (sub-applications too). */
+  get _closing(): boolean {
+    return this.#closing;
+  }
+  set _closing(value: boolean) {
+    this.#closing = value;
+    for (const a of this.#subapps) a._closing = value;
+  }
+
+  /**
+   * Mounts `subapp` under `prefix`: its routes answer at `prefix + path`, this app's middlewares
+   * run first and then its own, its signals run with this app's, and `request.app` is the sub-app.
+   * @example
+   * const admin = new web.Application({ middlewares: [requireLogin] });
+   * admin.router.addGet('/users', listUsers, { name: 'users' });
+   * app.addSubapp('/admin', admin);
+   * admin.router.urlFor('users'); // '/admin/users'
+   */
+  addSubapp(prefix: string, subapp: Application): PrefixedSubAppResource {
+    this.#checkSubapp(subapp);
+    const resource = new PrefixedSubAppResource(prefix, subapp);
+    subapp.router._addPrefix(resource.prefix);
+    this.router.register(resource);
+    this.#adopt(subapp);
+    return resource;
+  }
+
+  /**
+   * Sends requests whose Host is `domain` (`example.com`, `example.com:8080` or `*.example.com`) to
+   * `subapp`; domains are checked before this app's routes.
+   */
+  addDomain(domain: string, subapp: Application): MatchedSubAppResource {
+    this.#checkSubapp(subapp);
+    const resource = new MatchedSubAppResource(domain, subapp);
+    this.router.register(resource);
+    this.#domains.push(resource);
+    this.#adopt(subapp);
+    return resource;
+  }
+
+  #checkSubapp(subapp: Application): void {
+    if (this.#frozen) throw new Error('Cannot add a sub-application: the application has started');
+    if (!(subapp instanceof Application)) throw new TypeError('subapp must be an Application');
+    if (subapp === this) throw new TypeError('an application cannot be its own sub-application');
+    if (subapp.frozen) throw new Error('Cannot add a frozen application as a sub-application');
+  }
+
+  /** aiohttp `_reg_subapp_signals`: the sub-app's lifecycle runs inside this app's. */
+  #adopt(subapp: Application): void {
+    this.#subapps.push(subapp);
+    this.onStartup.push(() => subapp.startup());
+    this.onShutdown.push(() => subapp.shutdown());
+    this.onCleanup.push(() => subapp.cleanup());
   }
 
   /** Registers route definitions: `[web.get('/', h)]` or a `web.routes()` table. */
@@ -226,6 +290,7 @@ export class Application {
   freeze(): void {
     if (this.#frozen) return;
     this.#frozen = true;
+    for (const a of this.#subapps) a.freeze();
     this.router.freeze();
     this.onStartup.freeze();
     this.onShutdown.freeze();
@@ -246,6 +311,14 @@ export class Application {
       h = (request) => mw(request, next);
     }
     return h;
+  }
+
+  /** @internal Whether `path` (a full routing path) reaches a route here or in a sub-application. */
+  _resolves(method: string, path: string): boolean {
+    const m = this.router.resolve(method, path);
+    const r = m.route?.resource;
+    if (r instanceof PrefixedSubAppResource) return r.app._resolves(method, path.slice(r.prefix.length));
+    return m.route !== null;
   }
 
   /** Runs cleanup contexts' setup, then onStartup. */
@@ -271,10 +344,29 @@ export class Application {
     if (ctxError !== undefined) throw ctxError;
   }
 
-  /** @internal Resolves the route and runs its chain; may return synchronously. */
-  _handle(request: Request): MaybePromise<StreamResponse> {
+  /**
+   * @internal Resolves the route and runs its chain; may return synchronously. `path` is given when
+   * a sub-application resource hands the request over (its prefix cut off).
+   */
+  _handle(request: Request, path?: string): MaybePromise<StreamResponse> {
     if (!this.#frozen) this.freeze();
-    const match = this.router.resolve(request.method, request._pathSafe);
+    if (path === undefined) {
+      path = request._pathSafe;
+      const domains = this.#domains;
+      if (domains.length !== 0) {
+        const host = request.host;
+        for (let i = 0; i < domains.length; i++) {
+          const route = domains[i]!._routeFor(request.method)!;
+          if (!domains[i]!._matchHost(host)) continue;
+          request._match = (route._staticMatch ??= Object.freeze({ route, matchInfo: Object.freeze({}), allowedMethods: null }));
+          return route._chain(request);
+        }
+      }
+    } else {
+      request._enterApp(this);
+      request._routePath = path;
+    }
+    const match = this.router.resolve(request.method, path);
     request._match = match;
     const route = match.route;
     if (route !== null) return route._chain(request);

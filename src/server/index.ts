@@ -11,7 +11,10 @@ export { AppKey, RequestKey, ResponseKey } from '../common/keys.js';
 // Routing
 export { UrlDispatcher } from './router/url-dispatcher.js';
 export type { RouteOptions, GetRouteOptions } from './router/url-dispatcher.js';
-export { AbstractResource, PlainResource, DynamicResource, ResourceRoute } from './router/resources.js';
+export { AbstractResource, PlainResource, DynamicResource, PrefixResource, ResourceRoute } from './router/resources.js';
+export { StaticResource } from './router/static-resource.js';
+export { PrefixedSubAppResource, MatchedSubAppResource } from './router/subapp-resource.js';
+export type { StaticOptions } from './router/static-resource.js';
 export type { Handler, HandlerFn, MatchResult, MaybePromise, ParamKeys, PathParams, UrlQuery } from './router/resources.js';
 export { RouteDef, RouteTableDef, routes, route, get, head, post, put, patch, del as delete, any, view } from './router/route-def.js';
 export { View } from './view.js';
@@ -20,13 +23,28 @@ export type { RouteDefOptions } from './router/route-def.js';
 
 // Requests and responses
 export { Request, BaseRequest } from './request.js';
-export type { UpgradeInfo } from './request.js';
+export type { UpgradeInfo, RequestCloneOptions } from './request.js';
 export { StreamResponse, Response, ResponseHeaders, ConnectionResetError, jsonResponse } from './response.js';
 export type { StreamResponseOptions, ResponseOptions, JsonResponseOptions } from './response.js';
+export { FileResponse, guessContentType } from './file-response.js';
+export { FileField } from '../common/multipart/file-field.js';
+export { MultipartReader, BodyPartReader, MultipartForm } from '../common/multipart/reader.js';
+export type { MultipartLimits, ReadMultipartFormOptions } from '../common/multipart/reader.js';
+export { EventSourceResponse, sse } from './sse.js';
+export type { EventSourceResponseOptions, ServerSentEvent } from './sse.js';
+export { chooseEncoding, isCompressible, DecompressionLimitError } from './compression.js';
+export type { CompressionOptions, ContentCoding } from './compression.js';
+export type { FileResponseOptions } from './file-response.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';
+
+// WebSockets
+export { WebSocketResponse, serverWebSockets } from './ws.js';
+export type { WebSocketResponseOptions, WebSocketReady } from './ws.js';
 
 // Middlewares
 export { normalizePathMiddleware } from './middlewares.js';
+export { forwardedMiddleware, parseForwarded } from './forwarded.js';
+export type { ForwardedOptions } from './forwarded.js';
 export type { Middleware, NormalizePathOptions } from './middlewares.js';
 
 // HTTP exceptions

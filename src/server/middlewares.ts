@@ -37,8 +37,8 @@ export function normalizePathMiddleware(options: NormalizePathOptions = {}): Mid
       if (appendSlash && !raw.endsWith('/')) candidates.push(`${merged}/`);
       if (removeSlash && raw.endsWith('/') && raw.length > 1) candidates.push(merged.slice(0, -1));
       for (const path of candidates) {
-        const m = request.app.router.resolve(request.method, path);
-        if (m.route !== null) {
+        // From the outermost app, so a sub-application's own routes count.
+        if (request._rootApp._resolves(request.method, path)) {
           const qs = request.queryString;
           throw new redirectClass(qs ? `${path}?${qs}` : path);
         }

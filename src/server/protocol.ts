@@ -10,7 +10,8 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Application } from './application.js';
 import type { AccessLogger } from './access-log.js';
-import { HTTPException, HTTPInternalServerError } from './exceptions.js';
+import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
+import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
 import { Response, StreamResponse } from './response.js';
 
@@ -81,6 +82,13 @@ function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerRe
     socket.end();
   });
   return res;
+}
+
+/** A limit or format error from a streaming `request.multipart()` loop is the client's fault: 4xx, not 500. */
+function multipartException(err: MultipartError): HTTPException {
+  if (err.status === 413) return new HTTPRequestEntityTooLarge((err as { limitValue?: number }).limitValue ?? 0, 0, { text: err.message });
+  if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
+  return new HTTPBadRequest({ text: err.message });
 }
 
 /** Connects node:http servers to an application. */
@@ -187,7 +195,15 @@ export class ServerProtocol {
 
   #finish(request: Request, resp: unknown): void {
     if (request._hijacked) {
-      this.#done(request, resp instanceof StreamResponse ? resp : undefined);
+      // As aiohttp: a WebSocket still open when its handler returns is closed (its writeEof()).
+      if (resp instanceof StreamResponse && resp.prepared) {
+        resp.writeEof().then(
+          () => this.#done(request, resp),
+          (err: unknown) => this.#fail(request, err),
+        );
+      } else {
+        this.#done(request, resp instanceof StreamResponse ? resp : undefined);
+      }
       return;
     }
     if (!(resp instanceof StreamResponse)) {
@@ -235,6 +251,7 @@ export class ServerProtocol {
     }
     let exc: HTTPException;
     if (err instanceof HTTPException) exc = err;
+    else if (err instanceof MultipartError) exc = multipartException(err);
     else {
       if (!isDisconnect(err)) logger.error('Error handling request', err);
       exc = new HTTPInternalServerError();

@@ -4,14 +4,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { CIMultiDict, MultiDict, MultiDictProxy, type MultiDictInit } from '../common/multidict.js';
 import { parseContentType, type ParsedContentType } from '../common/content-type.js';
 import { parseCookieHeader } from '../common/cookies/set-cookie.js';
-import type { RequestKey } from '../common/keys.js';
+import type { AppKey, RequestKey } from '../common/keys.js';
 import type { Application } from './application.js';
-import { HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
+import { FileField } from '../common/multipart/file-field.js';
+import { MultipartError } from '../common/multipart/errors.js';
+import { MultipartReader, readMultipartForm, type MultipartLimits, type ReadMultipartFormOptions } from '../common/multipart/reader.js';
+import { decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
+import { HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import type { MatchResult, ResourceRoute } from './router/resources.js';
 import { decodePath, decodePathSafe } from './router/url-dispatcher.js';
 
@@ -34,6 +38,46 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
   }
 }
 
+/** Options of `request.clone()`. */
+export interface RequestCloneOptions {
+  method?: string;
+  relUrl?: string | URL;
+  headers?: MultiDictInit<string>;
+  /** The scheme the client used (behind a TLS-terminating proxy). */
+  scheme?: 'http' | 'https';
+  /** The Host the client asked for. */
+  host?: string;
+  /** The client's address. */
+  remote?: string;
+}
+
+interface CloneOverride {
+  method: string | undefined;
+  headers: CIMultiDict<string> | undefined;
+  scheme: 'http' | 'https' | undefined;
+  host: string | undefined;
+  remote: string | undefined;
+}
+
+/** Maps a failure while reading a body to the HTTP exception the client should see. */
+function bodyError(err: unknown, max: number, size: number): unknown {
+  if (err instanceof HTTPException) return err;
+  // The multipart reader wraps errors of its source (a capped decoder) as its own.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+  }
+  if (err instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+  if (err instanceof MultipartError) {
+    if (err.status === 413) return new HTTPRequestEntityTooLarge(max, size, { text: err.message });
+    if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
+    return new HTTPBadRequest({ text: err.message });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
+  if (typeof code === 'string' && code.startsWith('ERR__')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
+  return err;
+}
+
 /**
  * An incoming HTTP request; `matchInfo` is typed by the route path.
  * @example
@@ -42,8 +86,9 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
 export class Request<Params = Record<string, string>> {
   readonly #message: IncomingMessage;
   #res: ServerResponse | (() => ServerResponse);
-  /** The application handling this request. */
-  readonly app: Application;
+  #app: Application;
+  /** Outer applications, outermost first, when a sub-application handles the request. */
+  #outer: Application[] | undefined;
   /** @internal The raw path (no query), as sent. */
   readonly _rawPath: string;
   /** @internal The query string without `?`. */
@@ -52,6 +97,8 @@ export class Request<Params = Record<string, string>> {
   _match: MatchResult | undefined;
   /** @internal Set for an HTTP Upgrade request: the socket a WebSocketResponse can take over. */
   readonly _upgrade: UpgradeInfo | undefined;
+  /** @internal The path the current application routes on (the sub-application's, prefix cut off). */
+  _routePath: string;
   /** @internal Request start, from performance.now(), when an access log is on. */
   _startTime: number;
   /** @internal Set by a response that took the socket over (WebSocketResponse); the protocol then writes nothing. */
@@ -63,11 +110,12 @@ export class Request<Params = Record<string, string>> {
   #cookies: Readonly<Record<string, string>> | undefined;
   #contentType: ParsedContentType | undefined;
   #body: Promise<Buffer> | undefined;
-  #post: Promise<MultiDictProxy<string>> | undefined;
+  #post: Promise<MultiDictProxy<string | FileField>> | undefined;
+  #content: Readable | undefined;
   #abort: AbortController | undefined;
   #state: Map<RequestKey<unknown>, unknown> | undefined;
-  /** Method and headers replaced by `clone()`; undefined on requests from the wire. */
-  #override: { method: string | undefined; headers: CIMultiDict<string> | undefined } | undefined;
+  /** What `clone()` replaced; undefined on requests from the wire. */
+  #override: CloneOverride | undefined;
 
   /** @internal Built by the server protocol; users get requests, they do not make them. */
   constructor(
@@ -80,11 +128,13 @@ export class Request<Params = Record<string, string>> {
   ) {
     this.#message = message;
     this.#res = res;
-    this.app = app;
+    this.#app = app;
+    this.#outer = undefined;
     this._rawPath = rawPath;
     this._queryString = queryString;
     this._match = undefined;
     this._upgrade = upgrade;
+    this._routePath = '';
     this._startTime = 0;
     this._hijacked = false;
     this.#path = undefined;
@@ -95,9 +145,43 @@ export class Request<Params = Record<string, string>> {
     this.#contentType = undefined;
     this.#body = undefined;
     this.#post = undefined;
+    this.#content = undefined;
     this.#abort = undefined;
     this.#state = undefined;
     this.#override = undefined;
+  }
+
+  /** The application handling this request: the sub-application once routing entered one. */
+  get app(): Application {
+    return this.#app;
+  }
+
+  /** @internal Routing entered a sub-application. */
+  _enterApp(app: Application): void {
+    (this.#outer ??= []).push(this.#app);
+    this.#app = app;
+  }
+
+  /** @internal The application the server runs (outermost). */
+  get _rootApp(): Application {
+    return this.#outer?.[0] ?? this.#app;
+  }
+
+  /**
+   * State lookup through the application and the applications it is mounted in, innermost first
+   * (aiohttp's `request.config_dict`).
+   */
+  get configDict(): { get<T>(key: AppKey<T>): T; has(key: AppKey<unknown>): boolean } {
+    const apps = [this.#app, ...(this.#outer ?? []).slice().reverse()];
+    return {
+      get<T>(key: AppKey<T>): T {
+        for (const a of apps) if (a.has(key)) return a.get(key);
+        throw new RangeError(`no application state has key ${key.name}`);
+      },
+      has(key: AppKey<unknown>): boolean {
+        return apps.some((a) => a.has(key));
+      },
+    };
   }
 
   /** A header from the override of a clone, or node's parsed headers. */
@@ -112,7 +196,7 @@ export class Request<Params = Record<string, string>> {
    * A copy with another method, URL (path and query) or headers, sharing body, app and state, as
    * aiohttp's `clone` (middlewares use it to rewrite a path before routing continues).
    */
-  clone(options: { method?: string; relUrl?: string | URL; headers?: MultiDictInit<string> } = {}): Request<Params> {
+  clone(options: RequestCloneOptions = {}): Request<Params> {
     let rawPath = this._rawPath;
     let qs = this._queryString;
     if (options.relUrl !== undefined) {
@@ -120,14 +204,24 @@ export class Request<Params = Record<string, string>> {
       rawPath = u.pathname;
       qs = u.search.slice(1);
     }
-    const copy = new Request<Params>(this.#message, this.#res, this.app, rawPath, qs, this._upgrade);
+    const copy = new Request<Params>(this.#message, this.#res, this.#app, rawPath, qs, this._upgrade);
+    copy.#outer = this.#outer;
     copy._match = this._match;
     copy._startTime = this._startTime;
+    copy._routePath = this._routePath;
     copy.#body = this.#body;
     copy.#state = this.#state;
-    const method = options.method?.toUpperCase() ?? this.#override?.method;
-    const headers = options.headers !== undefined ? new CIMultiDict<string>(options.headers) : this.#override?.headers;
-    if (method !== undefined || headers !== undefined) copy.#override = { method, headers };
+    const o = this.#override;
+    const method = options.method?.toUpperCase() ?? o?.method;
+    const headers = options.headers !== undefined ? new CIMultiDict<string>(options.headers) : o?.headers;
+    const scheme = options.scheme ?? o?.scheme;
+    if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new TypeError(`scheme must be 'http' or 'https', got ${JSON.stringify(scheme)}`);
+    const host = options.host ?? o?.host;
+    if (host !== undefined && !/^[^\s/?#@\\]+$/.test(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
+    const remote = options.remote ?? o?.remote;
+    if (method !== undefined || headers !== undefined || scheme !== undefined || host !== undefined || remote !== undefined) {
+      copy.#override = { method, headers, scheme, host, remote };
+    }
     return copy;
   }
 
@@ -231,23 +325,23 @@ export class Request<Params = Record<string, string>> {
     return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#header('cookie'))));
   }
 
-  /** The Host header, or `localhost`. */
+  /** The Host header, or `localhost` (or what a trusted proxy said, via `clone({ host })`). */
   get host(): string {
-    return this.#header('host') ?? 'localhost';
+    return this.#override?.host ?? this.#header('host') ?? 'localhost';
   }
 
-  /** `https` on a TLS connection, else `http`. */
+  /** `https` on a TLS connection, else `http` (or what a trusted proxy said, via `clone({ scheme })`). */
   get scheme(): 'http' | 'https' {
-    return (this.#message.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';
+    return this.#override?.scheme ?? ((this.#message.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http');
   }
 
   get secure(): boolean {
     return this.scheme === 'https';
   }
 
-  /** The peer address (undefined once the socket is gone). */
+  /** The peer address (undefined once the socket is gone), or the client a trusted proxy named. */
   get remote(): string | undefined {
-    return this.#message.socket?.remoteAddress;
+    return this.#override?.remote ?? this.#message.socket?.remoteAddress;
   }
 
   #ct(): ParsedContentType {
@@ -281,9 +375,20 @@ export class Request<Params = Record<string, string>> {
     return this.canReadBody;
   }
 
-  /** The body as a stream, for streaming reads; `clientMaxSize` does not apply to it. */
+  /**
+   * The body as a stream, for streaming reads, decoded when it has a Content-Encoding;
+   * `clientMaxSize` does not apply to it.
+   */
   get content(): Readable {
-    return this.#message;
+    return (this.#content ??= this.#decoded(0));
+  }
+
+  /** The body stream, decoded per Content-Encoding with a cap of `limit` decoded bytes (0: none). */
+  #decoded(limit: number): Readable {
+    const ce = this.#header('content-encoding');
+    if (ce === undefined || /^\s*identity\s*$/i.test(ce) || ce.trim() === '') return this.#message;
+    if (!isDecodable(ce)) throw new HTTPUnsupportedMediaType({ text: `Unsupported Content-Encoding ${JSON.stringify(ce)}: use gzip, deflate or br` });
+    return decodeBody(this.#message, ce, limit);
   }
 
   /** Aborts when the client goes away before the response is finished. */
@@ -313,14 +418,19 @@ export class Request<Params = Record<string, string>> {
     const declared = cl === undefined ? undefined : Number(cl);
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     const msg = this.#message;
-    if (msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
+    const source = this.#decoded(max);
+    if (source === msg && msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
     const chunks: Buffer[] = [];
     let size = 0;
-    // Not destroying the message on a 413 lets the response reach the client before the close.
-    for await (const chunk of msg.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
-      chunks.push(chunk);
+    try {
+      // Not destroying the message on a 413 lets the response reach the client before the close.
+      for await (const chunk of source.iterator({ destroyOnReturn: source !== msg }) as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw bodyError(err, max, size);
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
@@ -341,23 +451,57 @@ export class Request<Params = Record<string, string>> {
   }
 
   /**
-   * Form fields of an `application/x-www-form-urlencoded` body, in order; an empty proxy for other
-   * methods or media types. multipart/form-data is not supported yet (415).
+   * A streaming reader of a multipart body (aiohttp's `request.multipart()`): parts one at a time,
+   * each readable as bytes, text, JSON or a stream. Limits default to the reader's, with no total
+   * cap; pass `maxTotalSize` to set one.
    */
-  post(): Promise<MultiDictProxy<string>> {
-    return (this.#post ??= this.#readPost());
+  multipart(limits: MultipartLimits = {}): MultipartReader {
+    try {
+      return new MultipartReader(this.#message.headers, this.#decoded(0), { maxTotalSize: Infinity, ...limits });
+    } catch (err) {
+      throw bodyError(err, 0, 0);
+    }
   }
 
-  async #readPost(): Promise<MultiDictProxy<string>> {
-    const md = new MultiDict<string>();
+  /**
+   * Form fields of an `application/x-www-form-urlencoded` or `multipart/form-data` body, in order;
+   * files are FileFields (in memory, or spooled to a temp file removed when the response is done).
+   * The whole body is held to the app's `clientMaxSize` (413); a malformed body is a 400. An empty
+   * proxy for other methods or media types.
+   */
+  post(options?: ReadMultipartFormOptions): Promise<MultiDictProxy<string | FileField>> {
+    return (this.#post ??= this.#readPost(options));
+  }
+
+  async #readPost(options: ReadMultipartFormOptions | undefined): Promise<MultiDictProxy<string | FileField>> {
+    const md = new MultiDict<string | FileField>();
     if (!FORM_METHODS.has(this.method)) return new MultiDictProxy(md);
     const type = this.#ct().mimetype;
-    if (type === 'multipart/form-data') {
-      throw new HTTPUnsupportedMediaType({ text: 'multipart/form-data is not supported by request.post() yet' });
-    }
+    if (type === 'multipart/form-data') return new MultiDictProxy(await this.#readMultipartForm(options));
     if (type !== '' && type !== 'application/x-www-form-urlencoded') return new MultiDictProxy(md);
     for (const [k, v] of new URLSearchParams(await this.text())) md.add(k, v);
     return new MultiDictProxy(md);
+  }
+
+  async #readMultipartForm(options: ReadMultipartFormOptions | undefined): Promise<MultiDict<string | FileField>> {
+    const max = this.app.clientMaxSize;
+    const declared = this.contentLength;
+    if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
+    const limit = max > 0 ? max : Infinity;
+    let form;
+    try {
+      // A body already read (e.g. by `read()` for a checksum) is parsed from memory.
+      const source = this.#body !== undefined ? Readable.from([await this.#body]) : this.#decoded(max);
+      form = await readMultipartForm(this.#message.headers, source, { maxTotalSize: limit, maxFieldSize: Math.min(limit, 1024 * 1024), ...options });
+    } catch (err) {
+      throw bodyError(err, max, NaN);
+    }
+    if (form.files.length !== 0) {
+      const res = this._hasRes ? this._res : this._upgrade?.socket;
+      if (res === undefined || res.destroyed) void form.cleanup();
+      else res.once('close', () => void form.cleanup());
+    }
+    return form;
   }
 
   /** Stores per-request state under a typed key. */

@@ -7,8 +7,20 @@ import { STATUS_CODES } from 'node:http';
 import { CIMultiDict, type MultiDictInit } from '../common/multidict.js';
 import { parseContentType } from '../common/content-type.js';
 import { serializeSetCookie, type CookieOptions } from '../common/cookies/set-cookie.js';
+import type { Transform } from 'node:stream';
+import {
+  compress,
+  compressSync,
+  createCompressor,
+  negotiateEncoding,
+  resolveCompression,
+  type CompressionOptions,
+  type ContentCoding,
+} from './compression.js';
 import type { Request } from './request.js';
 
+/** Bodies up to this size are compressed inline; larger ones on the zlib thread pool. */
+const SYNC_COMPRESS_LIMIT = 256 * 1024;
 const TEXT_PLAIN_UTF8 = 'text/plain; charset=utf-8';
 const JSON_UTF8 = 'application/json; charset=utf-8';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -89,6 +101,8 @@ export class StreamResponse {
   #res: ServerResponse | undefined;
   #request: Request<any> | undefined;
   #eofSent: boolean;
+  #compression: ReturnType<typeof resolveCompression> | undefined;
+  #encoder: Transform | undefined;
   /** @internal Bytes of body written so far (aiohttp's `body_length`). */
   _bodyLength: number;
 
@@ -104,6 +118,8 @@ export class StreamResponse {
     this.#res = undefined;
     this.#request = undefined;
     this.#eofSent = false;
+    this.#compression = undefined;
+    this.#encoder = undefined;
     this._bodyLength = 0;
     if (options.reason !== undefined) this.reason = options.reason;
     if (options.headers !== undefined) {
@@ -230,6 +246,28 @@ export class StreamResponse {
     this.setCookie(name, '', { ...options, maxAge: 0, expires: 'Thu, 01 Jan 1970 00:00:00 GMT' });
   }
 
+  /**
+   * Compresses the body with br, gzip or deflate as the request's Accept-Encoding allows (or always
+   * with `force`), unless it is small, already encoded or of an incompressible type (aiohttp's
+   * `enable_compression`).
+   */
+  enableCompression(force?: ContentCoding | boolean, options?: CompressionOptions): void {
+    this.#assertNotPrepared('compression');
+    this.#compression = resolveCompression(options, typeof force === 'string' ? force : undefined);
+  }
+
+  /** Whether compression is enabled on this response (the app-level option is not reflected here). */
+  get compression(): boolean {
+    return this.#compression !== undefined;
+  }
+
+  /** @internal The coding this response will use (none when compression is off); sets Content-Encoding and Vary. */
+  _negotiateEncoding(request: Request<any>, length: number | undefined): ContentCoding | undefined {
+    const settings = this.#compression ?? request.app._compression;
+    if (settings === undefined) return undefined;
+    return negotiateEncoding(settings, request.method, request.message.headers['accept-encoding'], this, length);
+  }
+
   /** Whether headers were sent. */
   get prepared(): boolean {
     return this.#res !== undefined;
@@ -310,7 +348,16 @@ export class StreamResponse {
     if (this.#res !== undefined) return;
     const signal = request.app.onResponsePrepare;
     if (signal.length !== 0) await signal.send(request, this);
-    this._writeHead(request, this.#contentLength);
+    const enc = this._negotiateEncoding(request, this.#contentLength);
+    if (enc === undefined) {
+      this._writeHead(request, this.#contentLength);
+      return;
+    }
+    const res = this._writeHead(request, undefined);
+    const encoder = (this.#encoder = createCompressor(enc));
+    encoder.on('error', () => res.destroy());
+    res.once('close', () => encoder.destroy());
+    encoder.pipe(res);
   }
 
   /** Writes a chunk of body, waiting for the socket to drain when its buffer is full. */
@@ -321,7 +368,10 @@ export class StreamResponse {
     if (res.destroyed) throw new ConnectionResetError('Cannot write to closing transport');
     const data = typeof chunk === 'string' ? Buffer.from(chunk, bufferEncoding(this.#charset)) : chunk;
     this._bodyLength += data.byteLength;
-    if (!res.write(data)) await drain(res);
+    const encoder = this.#encoder;
+    if (encoder !== undefined) {
+      if (!encoder.write(data)) await drain(encoder, res);
+    } else if (!res.write(data)) await drain(res, res);
   }
 
   /** Finishes the body; later calls do nothing. */
@@ -330,12 +380,13 @@ export class StreamResponse {
     const res = this.#res;
     if (res === undefined) throw new Error('Call prepare() before writeEof()');
     this.#eofSent = true;
+    const out = this.#encoder ?? res;
     if (data !== undefined) {
       const buf = typeof data === 'string' ? Buffer.from(data, bufferEncoding(this.#charset)) : data;
       this._bodyLength += buf.byteLength;
-      res.end(buf);
+      out.end(buf);
     } else {
-      res.end();
+      out.end();
     }
   }
 
@@ -350,15 +401,16 @@ export class StreamResponse {
   }
 }
 
-function drain(res: ServerResponse): Promise<void> {
+/** Waits for `stream` (the response or its compressor) to drain, failing if the connection closes. */
+function drain(stream: NodeJS.WritableStream, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
-      res.off('drain', done);
+      stream.removeListener('drain', done);
       res.off('close', done);
       if (res.destroyed && !res.writableFinished) reject(new ConnectionResetError('Cannot write to closing transport'));
       else resolve();
     };
-    res.on('drain', done);
+    stream.on('drain', done);
     res.on('close', done);
   });
 }
@@ -440,7 +492,15 @@ export class Response extends StreamResponse {
     if (this.prepared) return;
     const signal = request.app.onResponsePrepare;
     if (signal.length !== 0) await signal.send(request, this);
+    const enc = this._negotiateEncoding(request, this.contentLength);
+    const body = enc === undefined ? null : this.body;
+    if (enc !== undefined && body !== null) this.#setCompressed(await compress(enc, body));
     this._writeHead(request, this.contentLength);
+  }
+
+  #setCompressed(data: Buffer): void {
+    this.#body = data;
+    if (super.contentLength !== undefined) super.contentLength = data.byteLength;
   }
 
   /** Sends the body (the whole body of a Response) and ends it. */
@@ -454,9 +514,34 @@ export class Response extends StreamResponse {
 
   /** @internal The hot path: one writeHead and one end, when no signal or cookie needs the general path. */
   _sendNow(request: Request<any>): void {
-    const b = this.#body;
+    let b = this.#body;
     const enc = bufferEncoding(this.charset);
-    const len = super.contentLength ?? (this.chunked ? undefined : b === null ? 0 : typeof b === 'string' ? Buffer.byteLength(b, enc) : b.byteLength);
+    let len = super.contentLength ?? (this.chunked ? undefined : b === null ? 0 : typeof b === 'string' ? Buffer.byteLength(b, enc) : b.byteLength);
+    const coding = b === null ? undefined : this._negotiateEncoding(request, len);
+    if (coding !== undefined) {
+      const raw = this.body!;
+      if (raw.byteLength > SYNC_COMPRESS_LIMIT) {
+        // Large bodies compress on the thread pool; headers go out when that is done.
+        compress(coding, raw).then(
+          (out) => {
+            try {
+              this.#setCompressed(out);
+              this._writeHead(request, this.chunked ? undefined : out.byteLength);
+              this._markEof();
+              this._bodyLength = out.byteLength;
+              request._res.end(out);
+            } catch {
+              request._res.destroy();
+            }
+          },
+          () => request._res.destroy(),
+        );
+        return;
+      }
+      this.#setCompressed(compressSync(coding, raw));
+      b = this.#body;
+      len = this.chunked ? undefined : (b as Buffer).byteLength;
+    }
     const res = this._writeHead(request, len);
     this._markEof();
     if (b === null) res.end();

@@ -8,6 +8,7 @@ import type { Application } from './application.js';
 import { AccessLogger, DEFAULT_ACCESS_LOG_FORMAT, type AccessLogSink } from './access-log.js';
 import { ServerProtocol } from './protocol.js';
 import { _notifyReady, _onShutdownRequest, isWorkerProcess, runPrimary, type WorkersOption } from './workers.js';
+import { closeServerWebSockets } from './ws.js';
 
 /** Options of AppRunner; durations in seconds. */
 export interface AppRunnerOptions {
@@ -126,6 +127,8 @@ export class AppRunner {
     const sites = [...this.#sites];
     const closed = sites.map((s) => s._beginStop());
     await this.app.shutdown();
+    // WebSockets still open after onShutdown get 1001 (GOING_AWAY), so their handlers can return.
+    await closeServerWebSockets(this.app, (deadline - Date.now()) / 1000);
     await protocol.waitInflight(deadline - Date.now());
     for (const s of sites) s._server?.closeIdleConnections();
     // Upgraded sockets whose handler has returned have no one left to close them.

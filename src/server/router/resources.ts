@@ -72,8 +72,11 @@ export interface MatchResult {
 export abstract class AbstractResource {
   readonly name: string | undefined;
   readonly #routes = new Map<string, ResourceRoute>();
+  /** @internal Prefixes of the sub-applications this resource's app is mounted under, for `urlFor`. */
+  _urlPrefix: string;
 
   constructor(name: string | undefined) {
+    this._urlPrefix = '';
     if (name !== undefined && !/^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(name)) {
       throw new TypeError(`incorrect route name ${JSON.stringify(name)}: use letters, digits, '_', '.', ':' and '-'`);
     }
@@ -86,6 +89,11 @@ export abstract class AbstractResource {
   abstract _match(pathSafe: string): Readonly<Record<string, string>> | null;
   /** Builds the URL of this resource; `parts` fill its parameters, percent-encoded. */
   abstract urlFor(parts?: Record<string, string | number>, query?: UrlQuery): string;
+
+  /** @internal Mounting under a sub-application prefix: `urlFor` then starts with it. */
+  _addPrefix(prefix: string): void {
+    this._urlPrefix = prefix + this._urlPrefix;
+  }
 
   /** Adds a route; a second handler for the same method is refused. */
   addRoute(method: string, handler: HandlerFn): ResourceRoute {
@@ -115,7 +123,7 @@ export abstract class AbstractResource {
 }
 
 /** Formats a query for `urlFor`. */
-function queryString(query: UrlQuery | undefined): string {
+export function queryString(query: UrlQuery | undefined): string {
   if (query === undefined) return '';
   const params = query instanceof URLSearchParams ? query : new URLSearchParams();
   if (!(query instanceof URLSearchParams)) {
@@ -146,7 +154,36 @@ export class PlainResource extends AbstractResource {
   }
   urlFor(parts?: Record<string, string | number>, query?: UrlQuery): string {
     if (parts && Object.keys(parts).length) throw new TypeError(`route ${this.canonical} has no parameters to fill`);
-    return encodePath(this.#path) + queryString(query);
+    return this._urlPrefix + encodePath(this.#path) + queryString(query);
+  }
+}
+
+/**
+ * A resource owning every path under a prefix (static files, sub-applications). The dispatcher
+ * indexes it by its first segment and tries it after more specific resources of that segment.
+ */
+export abstract class PrefixResource extends AbstractResource {
+  /** The prefix without a trailing slash, e.g. `/static`. */
+  readonly prefix: string;
+  /** @internal First segment of the prefix (the dispatcher's index key). */
+  readonly _firstSegment: string;
+  /** @internal Sorts after static text and parameters of the same segments. */
+  readonly _shape: number[];
+
+  constructor(prefix: string, name: string | undefined) {
+    super(name);
+    if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new TypeError(`prefix should start with '/', got ${JSON.stringify(prefix)}`);
+    prefix = prefix.replace(/\/+$/, '');
+    if (prefix === '') throw new TypeError("prefix cannot be '/'");
+    if (/[{}]/.test(prefix)) throw new TypeError(`prefix cannot have parameters: ${JSON.stringify(prefix)}`);
+    this.prefix = prefix;
+    const segs = prefix.split('/').slice(1);
+    this._firstSegment = segs[0]!;
+    this._shape = [...segs.map(() => 0), 3];
+  }
+
+  get canonical(): string {
+    return this.prefix;
   }
 }
 
@@ -252,7 +289,7 @@ export class DynamicResource extends AbstractResource {
   }
 
   urlFor(parts: Record<string, string | number> = {}, query?: UrlQuery): string {
-    let url = '';
+    let url = this._urlPrefix;
     for (const p of this.#parts) {
       if (p.param === undefined) {
         url += encodePath(p.text);

@@ -7,10 +7,12 @@
  */
 import { METH_ANY, METH_DELETE, METH_GET, METH_HEAD, METH_PATCH, METH_POST, METH_PUT } from '../../common/hdrs.js';
 import { viewHandler, type ViewClass } from '../view.js';
+import { StaticResource, type StaticOptions } from './static-resource.js';
 import {
   AbstractResource,
   DynamicResource,
   PlainResource,
+  PrefixResource,
   type Handler,
   type HandlerFn,
   type MatchResult,
@@ -77,6 +79,7 @@ export class UrlDispatcher {
   /** Resources whose first segment is a parameter, and any custom resource without an index key. */
   #wild: AbstractResource[] = [];
   readonly #named = new Map<string, AbstractResource>();
+  #urlPrefix = '';
   #dirty = false;
   #frozen = false;
 
@@ -107,11 +110,12 @@ export class UrlDispatcher {
       this.#named.set(name, resource);
     }
     this.#resources.push(resource);
+    if (this.#urlPrefix) resource._addPrefix(this.#urlPrefix);
     if (resource instanceof PlainResource) {
       const same = this.#plain.get(resource.canonical);
       if (same) same.push(resource);
       else this.#plain.set(resource.canonical, [resource]);
-    } else if (resource instanceof DynamicResource && resource._firstSegment) {
+    } else if ((resource instanceof DynamicResource || resource instanceof PrefixResource) && resource._firstSegment) {
       const key = resource._firstSegment;
       let bucket = this.#byFirst.get(key);
       if (!bucket) this.#byFirst.set(key, (bucket = []));
@@ -173,6 +177,21 @@ export class UrlDispatcher {
     return this.addRoute(METH_ANY, path, viewHandler(view) as Handler<P>, options);
   }
 
+  /** @internal Mounts this router's app under a sub-application prefix (for `urlFor`). */
+  _addPrefix(prefix: string): void {
+    this.#urlPrefix = prefix + this.#urlPrefix;
+    for (const r of this.#resources) r._addPrefix(prefix);
+  }
+
+  /**
+   * Serves files under `dir` at `prefix` (aiohttp `add_static`): GET and HEAD, Range and
+   * conditional requests, no path can leave `dir`.
+   */
+  addStatic(prefix: string, dir: string, options: StaticOptions = {}): StaticResource {
+    this.#checkMutable();
+    return this.register(new StaticResource(prefix, dir, options));
+  }
+
   /** The named resource, or undefined. */
   get(name: string): AbstractResource | undefined {
     return this.#named.get(name);
@@ -198,8 +217,9 @@ export class UrlDispatcher {
   #sort(): void {
     if (!this.#dirty) return;
     for (const bucket of this.#byFirst.values()) bucket.sort(compareShape);
-    const dynamic = this.#wild.filter((r) => r instanceof DynamicResource).sort(compareShape);
-    this.#wild = [...dynamic, ...this.#wild.filter((r) => !(r instanceof DynamicResource))];
+    const shaped = (r: AbstractResource): boolean => r instanceof DynamicResource || r instanceof PrefixResource;
+    const dynamic = this.#wild.filter(shaped).sort(compareShape);
+    this.#wild = [...dynamic, ...this.#wild.filter((r) => !shaped(r))];
     this.#dirty = false;
   }
 

@@ -1,0 +1,11 @@
+export function median(xs) {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+export const ratio = (x, base) => (Number.isFinite(x) && Number.isFinite(base) && base > 0 ? x / base : null);
+
+/** `arr` rotated left by `k`: run k of an interleaved round starts at contender k. */
+export const rotate = (arr, k) => (arr.length ? arr.map((_, i) => arr[(i + k) % arr.length]) : arr);

@@ -1,0 +1,53 @@
+// WebSocket echo: `connections` sockets each ping-ponging 64-byte texts. Pairs: every server
+// contender with a `ws` variant against the `ws` client, and every other ws-capable client against
+// the raw ws server (node-http's ws variant). The ceiling is ws server + ws client.
+import { stopChild } from './proc.mjs';
+import { median, ratio, rotate } from './stats.mjs';
+import { fmt } from './server-bench.mjs';
+
+export async function runWsSection(ctx, servers, clients) {
+  const { cfg } = ctx;
+  const wsClient = clients.find((c) => c.id === 'ws');
+  const pairs = [];
+  for (const s of servers.filter((k) => k.variants.includes('ws'))) pairs.push({ server: s, client: wsClient });
+  for (const c of clients.filter((k) => k.modes.includes('ws') && k.id !== 'ws')) pairs.push({ server: servers.find((k) => k.id === 'node-http'), client: c });
+  const section = { connections: cfg.wsConnections, messageBytes: 64, seconds: cfg.seconds, warmupSeconds: cfg.wsWarmupSeconds, runs: cfg.runs, pairs: {} };
+  ctx.log(`\n== ws: ${cfg.wsConnections} connections ping-ponging 64-byte texts, ${cfg.seconds} s`);
+  const started = new Map(); // server id -> srv
+  const live = [];
+  for (const p of pairs) {
+    const id = `${p.server.id}+${p.client.id}`;
+    const cell = { label: `${p.server.wsLabel ?? p.server.label} server + ${p.client.label} client`, server: p.server.id, client: p.client.id, status: 'ok', runs: [] };
+    section.pairs[id] = cell;
+    if (!started.has(p.server.id)) started.set(p.server.id, await ctx.startServer(p.server, 'ws'));
+    const srv = started.get(p.server.id);
+    if (srv.skipped || srv.failed) {
+      Object.assign(cell, { status: srv.skipped ? 'skipped' : 'failed', reason: srv.skipped ?? srv.failed });
+      ctx.record('ws', 'echo', id, cell.status, cell.reason);
+      continue;
+    }
+    cell.serverCommand = srv.command;
+    live.push({ id, p, srv, cell });
+  }
+  for (let run = 0; run < cfg.runs; run++) {
+    for (const l of rotate(live, run)) {
+      if (l.cell.status !== 'ok') continue;
+      const r = await ctx.runClient(l.p.client, {
+        mode: 'ws', url: `ws://127.0.0.1:${l.srv.port}/ws`, connections: cfg.wsConnections, seconds: cfg.seconds, warmupSeconds: cfg.wsWarmupSeconds,
+      });
+      l.cell.command = r.command;
+      if (r.skipped || r.failed) {
+        Object.assign(l.cell, { status: r.skipped ? 'skipped' : 'failed', reason: r.skipped ?? r.failed });
+        ctx.record('ws', 'echo', l.id, l.cell.status, l.cell.reason);
+        continue;
+      }
+      l.cell.runs.push(r.result);
+      ctx.log(`  run ${run + 1}/${cfg.runs} ${l.cell.label.padEnd(40)} ${fmt(r.result.rps)} round trips/s`);
+    }
+  }
+  await Promise.all([...started.values()].filter((s) => s.child).map((s) => stopChild(s.child)));
+  for (const cell of Object.values(section.pairs)) cell.medianRps = median(cell.runs.map((r) => r.rps));
+  const base = section.pairs['node-http+ws']?.medianRps;
+  for (const cell of Object.values(section.pairs)) cell.vsWs = ratio(cell.medianRps, base);
+  return section;
+}
