@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as web from '../../src/server/index.js';
 import { createDemoApp } from '../../src/demo/app.js';
-import { connectClientSocket, createServerSocket } from '../../src/websocket/ws-adapter.js';
+import { connectClientSocket } from '../../src/websocket/ws-adapter.js';
 import { WSMsgType } from '../../src/websocket/models.js';
 
 const NGINX = '/usr/sbin/nginx';
@@ -53,31 +53,12 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-/** The demo app plus a WebSocket echo and an SSE stream (until the demo's own /ws and /sse land). */
+/** The demo app plus a route that reports what forwardedMiddleware (one trusted hop: nginx) makes of a request. */
 function makeApp(): web.Application {
   const app = createDemoApp();
-  app.router.addGet('/_deploy/ws', async (request) => {
-    const up = request._upgrade;
-    if (up === undefined) throw new web.HTTPBadRequest({ text: 'expected a WebSocket upgrade' });
-    const conn = await createServerSocket(request.message, up.socket, up.head);
-    for (;;) {
-      const msg = await conn.receive();
-      if (msg.type !== WSMsgType.TEXT) break;
-      await conn.sendStr(`echo ${msg.data}`);
-    }
-    await conn.close();
-    return new web.Response();
-  });
-  app.router.addGet('/_deploy/sse', async (request) => {
-    const resp = new web.StreamResponse({ headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' } });
-    await resp.prepare(request);
-    for (let i = 0; i < 5; i++) {
-      await resp.write(`data: ${i}\n\n`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await resp.writeEof();
-    return resp;
-  });
+  const forwarded = web.forwardedMiddleware({ trustedProxies: 1 });
+  app.router.addGet('/_deploy/remote', (request) =>
+    forwarded(request, (r) => web.jsonResponse({ remote: r.remote ?? null, scheme: r.scheme, host: r.host })));
   return app;
 }
 
@@ -170,13 +151,18 @@ http {
         assert.equal(headers['X-Forwarded-Proto'], 'http');
       });
 
+      it('gives forwardedMiddleware the address nginx saw, not one the client claims', async () => {
+        const r = await get(ports[via], '/_deploy/remote', { 'X-Forwarded-For': '203.0.113.7' });
+        assert.deepEqual(JSON.parse(r.body), { remote: '127.0.0.1', scheme: 'http', host: '127.0.0.1' });
+      });
+
       it('proxies a WebSocket upgrade', async () => {
-        const { connection } = await connectClientSocket(`ws://127.0.0.1:${ports[via]}/_deploy/ws`);
+        const { connection } = await connectClientSocket(`ws://127.0.0.1:${ports[via]}/ws`);
         try {
           await connection.sendStr('hi');
           const msg = await connection.receive(5);
           assert.equal(msg.type, WSMsgType.TEXT);
-          assert.equal(msg.type === WSMsgType.TEXT ? msg.data : '', 'echo hi');
+          assert.equal(msg.type === WSMsgType.TEXT ? msg.data : '', 'hi/answer');
         } finally {
           await connection.close();
         }
@@ -185,8 +171,8 @@ http {
       it('streams SSE events as they are written (no buffering)', async () => {
         const arrivals: number[] = [];
         await new Promise<void>((resolve, reject) => {
-          httpRequest({ host: '127.0.0.1', port: ports[via], path: '/_deploy/sse', agent: false }, (res) => {
-            assert.equal(res.headers['content-type'], 'text/event-stream');
+          httpRequest({ host: '127.0.0.1', port: ports[via], path: '/sse', agent: false }, (res) => {
+            assert.match(String(res.headers['content-type']), /^text\/event-stream/);
             let buf = '';
             res.setEncoding('utf8').on('data', (d: string) => {
               buf += d;
