@@ -39,8 +39,8 @@ async function run(workers) {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
-  const p50 = /50%\s+(\S+)/.exec(text)?.[1] ?? '?';
-  const p99 = /99%\s+(\S+)/.exec(text)?.[1] ?? '?';
+  const p50 = /^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? '?';
+  const p99 = /^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? '?';
   const errors = /Socket errors: (.*)/.exec(text)?.[1] ?? 'none';
   return { workers, rps, p50, p99, errors };
 }
