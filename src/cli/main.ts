@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { web } from '../index.js';
 import { createDemoApp } from '../demo/app.js';
 
-const USAGE = `Usage: aiohttp-ts serve [module:factory] [--host HOST] [--port PORT] [--path SOCKET] [-- factory args]
+const USAGE = `Usage: aiohttp-ts serve [module:factory] [--host HOST] [--port PORT] [--path SOCKET] [--workers N|auto] [-- factory args]
 
 Serves an aiohttp-ts application. module is a file path or package name; factory is an exported
 function returning a web.Application (or a promise of one); it is called with the arguments after --.
@@ -21,6 +21,8 @@ Options:
   -H, --host HOST   address to listen on (default: $HOST or 0.0.0.0)
   -P, --port PORT   TCP port (default: $PORT or 8080)
   -U, --path PATH   Unix socket path to listen on instead of TCP
+  -w, --workers N   serve from N worker processes sharing the port ('auto': one per core);
+                    SIGHUP to the primary reloads them one at a time
       --no-access-log  do not print one line per request
   -h, --help        show this help
   -v, --version     print the version`;
@@ -68,6 +70,12 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
+function parseWorkers(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1) throw new UsageError(`workers must be a positive integer or auto, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves when the server stops. */
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -77,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
       host: { type: 'string', short: 'H' },
       port: { type: 'string', short: 'P' },
       path: { type: 'string', short: 'U' },
+      workers: { type: 'string', short: 'w' },
       'no-access-log': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -97,8 +106,8 @@ export async function main(argv: string[]): Promise<void> {
   if (command !== 'serve') throw new UsageError(command === undefined ? 'a command is required' : `unknown command ${JSON.stringify(command)}`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
 
-  const app = spec === undefined ? createDemoApp() : await loadApp(spec, factoryArgs);
   const options: web.RunAppOptions = {};
+  if (values.workers !== undefined) options.workers = parseWorkers(values.workers);
   const host = values.host ?? process.env['HOST'];
   const port = values.port ?? process.env['PORT'];
   if (values.path !== undefined) options.path = values.path;
@@ -106,7 +115,8 @@ export async function main(argv: string[]): Promise<void> {
   if (port !== undefined && port !== '') options.port = parsePort(port);
   if (values.path === undefined && options.host === undefined) options.host = '0.0.0.0';
   if (values['no-access-log']) options.accessLog = null;
-  await web.runApp(app, options);
+  // A factory: with --workers only the worker processes build the app.
+  await web.runApp(() => (spec === undefined ? createDemoApp() : loadApp(spec, factoryArgs)), options);
 }
 
 function isMainModule(): boolean {

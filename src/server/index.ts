@@ -67,7 +67,11 @@ export type { HTTPExceptionOptions } from './exceptions.js';
 
 // Running
 export { AppRunner, BaseSite, TCPSite, UnixSite, SockSite, runApp } from './runner.js';
-export type { AppRunnerOptions, TCPSiteOptions, RunAppOptions } from './runner.js';
+export type { AppRunnerOptions, TCPSiteOptions, RunAppOptions, AppOrFactory } from './runner.js';
+export { resolveWorkers, isWorkerProcess } from './workers.js';
+export { HealthCheck, healthRoutes } from './health.js';
+export type { HealthRoutesOptions } from './health.js';
+export type { WorkersOption } from './workers.js';
 export { ServerProtocol } from './protocol.js';
 export { AccessLogger, DEFAULT_ACCESS_LOG_FORMAT } from './access-log.js';
 export type { AccessLogSink } from './access-log.js';

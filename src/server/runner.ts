@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Application } from './application.js';
 import { AccessLogger, DEFAULT_ACCESS_LOG_FORMAT, type AccessLogSink } from './access-log.js';
 import { ServerProtocol } from './protocol.js';
+import { _notifyReady, _onShutdownRequest, isWorkerProcess, runPrimary, type WorkersOption } from './workers.js';
 import { closeServerWebSockets } from './ws.js';
 
 /** Options of AppRunner; durations in seconds. */
@@ -305,7 +306,16 @@ export interface RunAppOptions extends Omit<AppRunnerOptions, 'accessLog'> {
   signal?: AbortSignal;
   backlog?: number;
   reusePort?: boolean;
+  /**
+   * Serve from this many node:cluster worker processes (`'auto'`: one per core) sharing the port;
+   * see workers.ts. Every worker re-runs the main script, so the `runApp` call must be reached the
+   * same way in each; pass a factory so the primary does not build the app.
+   */
+  workers?: WorkersOption;
 }
+
+/** An application, a promise of one, or a function making one (called only where it is served). */
+export type AppOrFactory = Application | Promise<Application> | (() => Application | Promise<Application>);
 
 /**
  * Serves an application until SIGINT/SIGTERM (or `signal`), then shuts down gracefully. After a
@@ -316,13 +326,17 @@ export interface RunAppOptions extends Omit<AppRunnerOptions, 'accessLog'> {
  * app.router.addGet('/', () => new web.Response({ text: 'Hello, world' }));
  * await web.runApp(app, { port: 8080 });
  */
-export async function runApp(app: Application | Promise<Application>, options: RunAppOptions = {}): Promise<void> {
+export async function runApp(app: AppOrFactory, options: RunAppOptions = {}): Promise<void> {
   const {
-    host, port, path, printBanner = true, handleSignals = true, signal, backlog, reusePort,
+    host, port, path, printBanner = true, handleSignals = true, signal, backlog, reusePort, workers,
     accessLog = (line: string): void => void process.stdout.write(`${line}\n`),
     ...runnerOptions
   } = options;
-  const runner = new AppRunner(await app, { ...runnerOptions, accessLog });
+  const inWorker = isWorkerProcess();
+  if (workers !== undefined && !inWorker) {
+    return runPrimary({ workers, shutdownTimeout: runnerOptions.shutdownTimeout ?? 60, printBanner, handleSignals, signal });
+  }
+  const runner = new AppRunner(await (typeof app === 'function' ? app() : app), { ...runnerOptions, accessLog });
   await runner.setup();
   let bySignal = false;
   let stop!: () => void;
@@ -331,6 +345,7 @@ export async function runApp(app: Application | Promise<Application>, options: R
     bySignal = true;
     stop();
   };
+  const releaseWorker = inWorker ? _onShutdownRequest(onSignal) : undefined;
   try {
     const sites: BaseSite[] = [];
     const paths = path === undefined ? [] : Array.isArray(path) ? path : [path];
@@ -343,7 +358,8 @@ export async function runApp(app: Application | Promise<Application>, options: R
       for (const h of hosts) sites.push(new TCPSite(runner, h, port ?? 8080, siteOptions));
     }
     for (const site of sites) await site.start();
-    if (printBanner) {
+    if (inWorker) _notifyReady(sites.map((s) => s.name));
+    else if (printBanner) {
       const print = typeof printBanner === 'function' ? printBanner : (line: string): void => console.log(line);
       for (const site of sites) print(`======== Running on ${site.name} ========`);
       print('(Press CTRL+C to quit)');
@@ -361,6 +377,7 @@ export async function runApp(app: Application | Promise<Application>, options: R
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await runner.cleanup();
+    releaseWorker?.();
   }
   if (bySignal) {
     process.exitCode ??= 0;
