@@ -179,6 +179,7 @@ export class Application {
   readonly cleanupCtx = new CleanupContext();
   readonly #state = new Map<AppKey<unknown>, unknown>();
   #frozen = false;
+  #stateFrozen = false;
   #closing = false;
   readonly #subapps: Application[] = [];
   readonly #domains: MatchedSubAppResource[] = [];
@@ -261,9 +262,9 @@ export class Application {
     return out;
   }
 
-  /** Stores typed state; a frozen application refuses it. */
+  /** Stores typed state; refused once startup has finished (startup hooks and cleanup contexts may set it). */
   set<T>(key: AppKey<T>, value: T): void {
-    if (this.#frozen) throw new Error(`Cannot set ${key.name}: changing the state of a started application is forbidden`);
+    if (this.#stateFrozen) throw new Error(`Cannot set ${key.name}: changing the state of a started application is forbidden`);
     this.#state.set(key as AppKey<unknown>, value);
   }
 
@@ -278,7 +279,7 @@ export class Application {
   }
 
   delete(key: AppKey<unknown>): boolean {
-    if (this.#frozen) throw new Error(`Cannot delete ${key.name}: changing the state of a started application is forbidden`);
+    if (this.#stateFrozen) throw new Error(`Cannot delete ${key.name}: changing the state of a started application is forbidden`);
     return this.#state.delete(key);
   }
 
@@ -325,6 +326,8 @@ export class Application {
   async startup(): Promise<void> {
     await this.cleanupCtx._onStartup(this);
     await this.onStartup.send(this);
+    // As aiohttp's runner: routes and signals freeze before startup, state only after it.
+    this.#stateFrozen = true;
   }
 
   /** Runs onShutdown. */

@@ -13,8 +13,24 @@ describe('Application', () => {
     assert.equal(db.url, 'x');
     assert.ok(!app.has(OTHER));
     assert.throws(() => app.get(OTHER), (err: Error) => err instanceof RangeError && /db/.test(err.message));
+  });
+
+  it('lets cleanup contexts and startup hooks set state, and refuses it once started, as aiohttp', async () => {
+    const POOL = new web.AppKey<string>('pool');
+    const READY = new web.AppKey<boolean>('ready');
+    const app = new web.Application();
+    app.cleanupCtx.push(async function* (a) {
+      a.set(POOL, 'connected');
+      yield;
+    });
+    app.onStartup.push((a) => void a.set(READY, true));
     app.freeze();
-    assert.throws(() => app.set(DB, { url: 'y' }), /started application/);
+    await app.startup();
+    assert.equal(app.get(POOL), 'connected');
+    assert.equal(app.get(READY), true);
+    assert.throws(() => app.set(POOL, 'other'), /started application/);
+    assert.throws(() => app.delete(POOL), /started application/);
+    await app.cleanup();
   });
 
   it('runs cleanup contexts and signals in aiohttp order', async () => {
