@@ -128,6 +128,10 @@ function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerRe
   return res;
 }
 
+function touchPeer(socket: Socket): void {
+  void socket.remoteAddress;
+}
+
 /** A limit or format error from a streaming `request.multipart()` loop is the client's fault: 4xx, not 500. */
 function multipartException(err: MultipartError): HTTPException {
   if (err.status === 413) return new HTTPRequestEntityTooLarge((err as { limitValue?: number }).limitValue ?? 0, 0, { text: err.message });
@@ -168,6 +172,9 @@ export class ServerProtocol {
     server.on('upgrade', this.onUpgrade);
     server.on('clientError', this.onClientError);
     server.on('checkContinue', this.onCheckContinue);
+    // node caches the peer address on first read; read it while the socket is open, so that
+    // request.remote and the access log still know it after the client has gone.
+    server.on('connection', touchPeer);
   }
 
   /** From now on every response closes its connection. */

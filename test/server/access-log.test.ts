@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import * as web from '../../src/server/index.js';
 import { compileAccessLogFormat } from '../../src/server/access-log.js';
 import { serve } from '../helpers/server.js';
@@ -31,6 +33,27 @@ describe('AccessLogger', () => {
     });
     await (await fetch(url, { headers: { 'x-in': 'i1' } })).text();
     assert.match(lines[0]!, new RegExp(`^<${process.pid}> 0 0\\.\\d{6} \\d+ i1 o1 text/plain; charset=utf-8 envval 100% 200$`));
+  });
+
+  it('logs the peer address of a client that left before the response ended', async (t) => {
+    const lines: string[] = [];
+    let logged!: () => void;
+    const done = new Promise<void>((resolve) => (logged = resolve));
+    const app = new web.Application();
+    app.router.addGet('/feed', async (request) => {
+      const resp = new web.StreamResponse();
+      await resp.prepare(request);
+      await resp.write('first');
+      await new Promise<void>((resolve) => request.signal.addEventListener('abort', () => resolve(), { once: true }));
+      return resp;
+    });
+    const { port } = await serve(app, t, { accessLog: (line) => { lines.push(line); logged(); } });
+    const sock = net.connect(port, '127.0.0.1');
+    sock.write('GET /feed HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(sock, 'data');
+    sock.destroy();
+    await done;
+    assert.match(lines[0] ?? '', /^127\.0\.0\.1 \[/);
   });
 
   it('refuses unknown tokens when compiling', () => {
