@@ -82,4 +82,24 @@ describe('WebSocket in headless Chromium', () => {
     const lines = await page.evaluate<string[]>("Array.from(document.querySelectorAll('#messages li'), (li) => li.textContent)");
     assert.deepEqual(lines, ['hello from chromium', 'hello from chromium/answer', 'close cmd']);
   });
+
+  it("reads the demo's /sse with the browser's EventSource: five ticks, then the stream ends", async (t) => {
+    const app = createDemoApp();
+    app.router.addGet('/test/sse-page', () => new Response({ contentType: 'text/html', text: `<!doctype html>
+<meta charset="utf-8"><title>sse test</title><ul id="log"></ul>
+<script>
+  const log = (line) => { const li = document.createElement('li'); li.textContent = line; document.getElementById('log').append(li); };
+  const es = new EventSource('/sse');
+  es.onmessage = (e) => log(e.data);
+  // The demo ends the stream after five events; EventSource reports that as an error (and would reconnect).
+  es.onerror = () => { es.close(); log('ended'); };
+</script>` }));
+    const { url } = await serve(app, t);
+    const page = await context.newPage();
+    t.after(() => page.close());
+    await page.goto(`${url}/test/sse-page`);
+    await page.waitForFunction("document.getElementById('log').textContent.includes('ended')", undefined, { timeout: 15_000 });
+    const lines = await page.evaluate<string[]>("Array.from(document.querySelectorAll('#log li'), (li) => li.textContent)");
+    assert.deepEqual(lines, ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'ended']);
+  });
 });

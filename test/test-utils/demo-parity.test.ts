@@ -104,6 +104,15 @@ async function runAll(inProcess: boolean): Promise<Outcome[]> {
         body: text,
       });
     }
+    // The WebSocket route: text echo, binary echo, then the server's close on `close cmd`.
+    const ws = await client.wsConnect('/ws');
+    await ws.sendStr('hi');
+    const text = await ws.receiveStr();
+    await ws.sendBytes(Buffer.from([0, 1, 255]));
+    const binary = [...(await ws.receiveBytes())].join(',');
+    await ws.sendStr('close cmd');
+    const close = await ws.receive();
+    out.push({ status: ws.status, url: (ws.url?.href ?? '').replace(origin, 'ORIGIN'), history: [], headers: {}, body: `${text} ${binary} ${close.type} ${ws.closeCode}` });
     return out;
   } finally {
     await client.close();
@@ -113,10 +122,11 @@ async function runAll(inProcess: boolean): Promise<Outcome[]> {
 describe('in-process and loopback TestClient on the demo app', () => {
   it('give the same status, headers and bodies for every route', async () => {
     const [loopback, inProcess] = [await runAll(false), await runAll(true)];
-    assert.equal(loopback.length, CASES.length);
-    for (let i = 0; i < CASES.length; i++) {
-      assert.deepEqual(inProcess[i], loopback[i], `case ${CASES[i]!.name}`);
+    assert.equal(loopback.length, CASES.length + 1);
+    for (let i = 0; i < loopback.length; i++) {
+      assert.deepEqual(inProcess[i], loopback[i], `case ${CASES[i]?.name ?? '/ws'}`);
     }
+    assert.equal(loopback.at(-1)!.body, 'hi/answer 0,1,255 8 1000');
     // The comparison must have something to compare: spot-check a few answers.
     const byName = (name: string): Outcome => loopback[CASES.findIndex((c) => c.name === name)]!;
     assert.equal(byName('hello').body, 'hello, shadaileng');
