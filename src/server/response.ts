@@ -18,13 +18,12 @@ import {
   type ContentCoding,
 } from './compression.js';
 import type { Request } from './request.js';
+import { CRLF_NUL as BAD_VALUE, TOKEN } from '../common/http-syntax.js';
 
 /** Bodies up to this size are compressed inline; larger ones on the zlib thread pool. */
 const SYNC_COMPRESS_LIMIT = 256 * 1024;
 const TEXT_PLAIN_UTF8 = 'text/plain; charset=utf-8';
 const JSON_UTF8 = 'application/json; charset=utf-8';
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
 
 function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);

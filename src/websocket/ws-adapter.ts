@@ -11,6 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { ClientOptions, PerMessageDeflateOptions, ServerOptions } from 'ws';
 import { WebSocketConnection } from './connection.js';
 import type { WSTransport, WebSocketConnectionOptions } from './connection.js';
+import { TOKEN } from '../common/http-syntax.js';
 import {
   WSConnectionError,
   WSHandshakeError,
@@ -400,9 +401,6 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
     }
   });
 }
-
-// RFC 7230 token, the syntax of a subprotocol name (RFC 6455 §4.1).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function handshakeError(
   err: Error,

@@ -3,6 +3,7 @@
  * `_cookie_helpers.py`). Hand-written: it is a few dozen lines on the request path, and the `cookie`
  * package would be a dependency for the same few lines.
  */
+import { TOKEN } from '../http-syntax.js';
 
 /** Attributes for a Set-Cookie header, as aiohttp's `set_cookie` keywords in camelCase. */
 export interface CookieOptions {
@@ -18,8 +19,6 @@ export interface CookieOptions {
   partitioned?: boolean;
 }
 
-// RFC 9110 §5.6.2 token.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 6265 cookie-octet: printable ASCII minus space, DQUOTE, comma, semicolon and backslash.
 const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 // What may never appear in a value, quoted or not: it would end or split the header.
