@@ -18,7 +18,7 @@ const ALGORITHMS: Record<string, string> = {
 export function parseDigestChallenge(header: string): Record<string, string> | null {
   const m = /^\s*Digest\s+/i.exec(header);
   if (m === null) return null;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
   const rest = header.slice(m[0].length);
   for (let r = re.exec(rest); r !== null; r = re.exec(rest)) {

@@ -18,7 +18,7 @@ export function parseLinkHeader(values: readonly string[], base: URL): Array<[st
       const gt = value.indexOf('>', lt);
       if (gt === -1) break;
       const target = value.slice(lt + 1, gt);
-      const params: Record<string, string> = {};
+      const params: Record<string, string> = Object.create(null) as Record<string, string>;
       i = gt + 1;
       // Parameters up to the next comma outside quotes.
       while (i < n) {

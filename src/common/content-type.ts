@@ -17,7 +17,8 @@ export function parseContentType(value: string | null | undefined): ParsedConten
   if (!value) return EMPTY;
   const semi = value.indexOf(';');
   const mimetype = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase();
-  const params: Record<string, string> = {};
+  // A null prototype: parameter names come from the peer (`constructor`, `__proto__`).
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   if (semi !== -1) {
     let i = semi + 1;
     const n = value.length;

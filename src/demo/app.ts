@@ -26,10 +26,10 @@ function intParam(value: string, what: string, max: number): number {
 }
 
 function headersObject(request: Request): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of request.headers) {
     const name = k.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
-    out[name] = name in out ? `${out[name]}, ${v}` : v;
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${v}` : v;
   }
   return out;
 }
