@@ -74,7 +74,7 @@ describe('fromUndiciError', () => {
 
 describe('parseDigestChallenge', () => {
   it('parses quoted and bare parameters', () => {
-    assert.deepEqual(parseDigestChallenge('Digest realm="me@h", qop="auth,auth-int", nonce="n\\"1", algorithm=MD5, stale=FALSE'), {
+    assert.deepEqual({ ...parseDigestChallenge('Digest realm="me@h", qop="auth,auth-int", nonce="n\\"1", algorithm=MD5, stale=FALSE') }, {
       realm: 'me@h', qop: 'auth,auth-int', nonce: 'n"1', algorithm: 'MD5', stale: 'FALSE',
     });
     assert.equal(parseDigestChallenge('Basic realm="x"'), null);
