@@ -11,7 +11,7 @@ const exec = promisify(execFile);
 /** Runs build/examples/client/NAME.js against the demo app and returns its stdout. */
 async function runExample(name: string, demoUrl: string, args: string[] = []): Promise<string> {
   const file = fileURLToPath(new URL(`../../examples/client/${name}.js`, import.meta.url));
-  const { stdout, stderr } = await exec(process.execPath, [file, ...args], { env: { ...process.env, DEMO_URL: demoUrl }, timeout: 30_000 });
+  const { stdout, stderr } = await exec(process.execPath, [file, ...args], { env: { ...process.env, DEMO_URL: demoUrl }, timeout: 90_000 });
   assert.equal(stderr, '', `${name} wrote to stderr`);
   return stdout;
 }
