@@ -15,14 +15,8 @@ export async function create({ origin }) {
     const { ClientSession, TCPConnector } = await loadPackage(['ClientSession', 'TCPConnector']);
     const session = new ClientSession({ connector: new TCPConnector({ ca, http2: opts.http2 }) });
     return {
-      async get(path) {
-        const r = await session.get(origin + path);
-        return (await r.read()).toString();
-      },
-      async postJson(path, obj) {
-        const r = await session.post(origin + path, { json: obj });
-        return r.json();
-      },
+      get: (path) => session.get(origin + path).then((r) => r.text()),
+      postJson: (path, obj) => session.post(origin + path, { json: obj }).then((r) => r.json()),
       close: () => session.close(),
     };
   }

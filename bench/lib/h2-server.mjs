@@ -15,13 +15,11 @@ const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'content-length': St
 let requests = {};
 let connections = 0;
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+async function echo(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const out = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(out)) }).end(out);
 }
 
 const server = http2.createSecureServer({ key: readFileSync(keyFile), cert: readFileSync(certFile), allowHTTP1: true }, (req, res) => {
@@ -29,10 +27,7 @@ const server = http2.createSecureServer({ key: readFileSync(keyFile), cert: read
   if (req.method === 'GET' && req.url === '/') {
     res.writeHead(200, TEXT).end(HELLO);
   } else if (req.method === 'POST' && req.url === '/echo') {
-    readBody(req).then((buf) => {
-      const out = JSON.stringify(JSON.parse(buf.toString('utf8')));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(out)) }).end(out);
-    }, () => res.destroy());
+    echo(req, res).catch(() => res.destroy());
   } else {
     res.writeHead(404, { 'content-length': '0' }).end();
   }
