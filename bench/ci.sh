@@ -9,6 +9,7 @@ need=()
 [ -x /usr/bin/wrk ] || need+=(wrk)
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null || need+=(python3-aiohttp)
 command -v taskset >/dev/null || need+=(util-linux)
+[ -x /usr/bin/openssl ] || need+=(openssl)   # the self-signed certificate of the HTTP/2 client modes
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // aiohttp-ts benchmarks side by side with the peers (issue 7). See bench/README.md.
-//   node bench/run.mjs [--quick] [--only server,client,ws,memory] [--seconds N] [--runs N]
+//   node bench/run.mjs [--quick] [--only server,client,h2,ws,memory] [--seconds N] [--runs N]
 //                      [--scenarios a,b,...] [--out FILE.json] [--require-all]
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { cpuBusy, cpuPressure } from './lib/proc.mjs';
 import { PYTHON } from './contenders/servers/aiohttp-py.mjs';
 import { performance } from 'node:perf_hooks';
 
-const SECTIONS = ['server', 'client', 'ws', 'memory'];
+const SECTIONS = ['server', 'client', 'h2', 'ws', 'memory'];
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -133,7 +133,9 @@ const timed = async (name, fn) => {
 };
 try {
   if (only.includes('server')) await timed('server', () => runServerSection(ctx, servers));
-  if (only.includes('client')) await timed('client', () => runClientSection(ctx, clients, servers));
+  if (only.includes('client') || only.includes('h2')) {
+    await timed('client', () => runClientSection(ctx, clients, servers, { plain: only.includes('client'), h2: only.includes('h2') }));
+  }
   if (only.includes('ws')) await timed('ws', () => runWsSection(ctx, servers, clients));
   if (only.includes('memory')) await timed('memory', () => runMemorySection(ctx, servers, clients));
 } finally {

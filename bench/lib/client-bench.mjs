@@ -1,15 +1,25 @@
 // Client scenarios: one raw node:http server on the server CPU, each client contender in its own
 // process on the load CPU: `total` requests with 50 in flight (GET /, and POST /echo of 1 KiB JSON).
+// The HTTP/2 vs HTTP/1.1 modes over TLS (h2-bench.mjs) land in the same section.
 import { stopChild } from './proc.mjs';
+import { runClientH2Section } from './h2-bench.mjs';
 import { median, ratio, rotate } from './stats.mjs';
 import { fmt } from './server-bench.mjs';
 
 export const CLIENT_MODES = { get: 'GET / (13-byte text)', post: 'POST /echo 1 KiB JSON (parsed)' };
 
-export async function runClientSection(ctx, clients, servers) {
+/** `plain`: every client contender over HTTP/1.1; `h2`: the TLS modes, HTTP/2 against HTTP/1.1. */
+export async function runClientSection(ctx, clients, servers, { plain = true, h2 = true } = {}) {
+  const { cfg } = ctx;
+  const section = { total: cfg.clientTotal, warmup: cfg.clientWarmup, concurrency: 50, runs: cfg.runs, modes: {} };
+  if (plain) await runPlainModes(ctx, clients, servers, section);
+  if (h2) Object.assign(section.modes, await runClientH2Section(ctx));
+  return section;
+}
+
+async function runPlainModes(ctx, clients, servers, section) {
   const { cfg } = ctx;
   const nodeHttp = servers.find((s) => s.id === 'node-http');
-  const section = { total: cfg.clientTotal, warmup: cfg.clientWarmup, concurrency: 50, runs: cfg.runs, modes: {} };
   const srv = await ctx.startServer(nodeHttp, 'base');
   if (!srv.origin) throw new Error(`client scenarios: the node:http server did not start: ${srv.failed}`);
   section.serverCommand = srv.command;
@@ -41,5 +51,4 @@ export async function runClientSection(ctx, clients, servers) {
     for (const cell of Object.values(cells)) cell.vsUndiciRequest = ratio(cell.medianRps, base);
   }
   await stopChild(srv.child);
-  return section;
 }
