@@ -12,18 +12,22 @@ export const DIST = process.env.AIOHTTP_TS_DIST
   ? pathToFileURL(resolve(process.env.AIOHTTP_TS_DIST))
   : new URL('../../dist/index.js', import.meta.url);
 
-/** Import ../dist/index.js and check that every dotted name in `need` exists on it. */
-export async function loadPackage(need = []) {
+/**
+ * Import one entry of the build (`index.js` = `aiohttp-ts`, `server/index.js` = `aiohttp-ts/web`,
+ * relative to DIST's folder) and check that every dotted name in `need` exists on it.
+ */
+export async function loadPackage(need = [], entry = 'index.js') {
+  const url = new URL(entry, DIST);
   let pkg;
   try {
-    pkg = await import(DIST.href);
+    pkg = await import(url.href);
   } catch (err) {
-    throw new NotBuiltError(`cannot import dist/index.js (${err.code ?? err.name}: ${String(err.message).split('\n')[0]}); run \`npm run build\` at the root`);
+    throw new NotBuiltError(`cannot import dist/${entry} (${err.code ?? err.name}: ${String(err.message).split('\n')[0]}); run \`npm run build\` at the root`);
   }
   for (const path of need) {
     let v = pkg;
     for (const part of path.split('.')) v = v?.[part];
-    if (v === undefined) throw new NotBuiltError(`dist/index.js has no export ${path} yet`);
+    if (v === undefined) throw new NotBuiltError(`dist/${entry} has no export ${path} yet`);
   }
   return pkg;
 }

@@ -8,8 +8,8 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { web } from '../index.js';
-import { createDemoApp } from '../demo/app.js';
+// The server entry only: `serve` needs no client (undici, tough-cookie); the demo loads on demand.
+import * as web from '../server/index.js';
 
 const USAGE = `Usage: aiohttp-ts serve [module:factory] [--host HOST] [--port PORT] [--path SOCKET] [--workers N|auto] [-- factory args]
 
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<void> {
   if (values.path === undefined && options.host === undefined) options.host = '0.0.0.0';
   if (values['no-access-log']) options.accessLog = null;
   // A factory: with --workers only the worker processes build the app.
-  await web.runApp(() => (spec === undefined ? createDemoApp() : loadApp(spec, factoryArgs)), options);
+  await web.runApp(async () => (spec === undefined ? (await import('../demo/app.js')).createDemoApp() : loadApp(spec, factoryArgs)), options);
 }
 
 function isMainModule(): boolean {

@@ -7,8 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
-import type { ClientOptions, PerMessageDeflateOptions, ServerOptions } from 'ws';
+import type { ClientOptions, PerMessageDeflateOptions, ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import { WebSocketConnection } from './connection.js';
 import type { WSTransport, WebSocketConnectionOptions } from './connection.js';
 import { TOKEN } from '../common/http-syntax.js';
@@ -184,6 +183,16 @@ export interface WSHandshakeResponse {
 export interface ClientSocket<T extends WebSocketConnection = WebSocketConnection> {
   connection: T;
   response: WSHandshakeResponse;
+}
+
+// ws (about half of the server's import time) loads on the first handshake, not with the package.
+interface WsModule {
+  WebSocket: typeof WebSocket;
+  WebSocketServer: typeof WebSocketServer;
+}
+let wsModule: Promise<WsModule> | undefined;
+function loadWs(): Promise<WsModule> {
+  return (wsModule ??= import('ws').then((m) => ({ WebSocket: m.WebSocket, WebSocketServer: m.WebSocketServer })));
 }
 
 // ws send options for each (binary, compress) pair, allocated once.
@@ -362,43 +371,55 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
     return Promise.reject(err as Error);
   }
   const protocols = options.protocols ?? [];
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    maxPayload: limits.maxPayload,
-    perMessageDeflate: limits.perMessageDeflate,
-    autoPong: options.autoping ?? true,
-    closeTimeout: wsCloseTimeoutMs(options.timeout),
-    handleProtocols: (offered: Set<string>) => {
-      for (const p of offered) if (protocols.includes(p)) return p;
-      return false;
-    },
-  } as ServerOptions);
-  let extensions: string | undefined;
-  wss.on('headers', (lines: string[]) => {
-    for (const line of lines) {
-      if (line.toLowerCase().startsWith('sec-websocket-extensions:')) extensions = line.slice(25).trim();
+  // ws answers some bad handshakes itself and never calls back; the socket closing tells us.
+  let closed = false;
+  const onClose = (): void => { closed = true; };
+  socket.once('close', onClose);
+  return loadWs().then(({ WebSocketServer }) => new Promise<T>((resolve, reject) => {
+    socket.removeListener('close', onClose);
+    if (closed) {
+      reject(new WSHandshakeError('WebSocket handshake failed; the connection was closed', 400));
+      return;
     }
-    lines.push(...extra);
-  });
-  return new Promise((resolve, reject) => {
-    // ws answers some bad handshakes itself and never calls back; the socket closing tells us.
-    const onClose = (): void => {
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: limits.maxPayload,
+      perMessageDeflate: limits.perMessageDeflate,
+      autoPong: options.autoping ?? true,
+      closeTimeout: wsCloseTimeoutMs(options.timeout),
+      handleProtocols: (offered: Set<string>) => {
+        for (const p of offered) if (protocols.includes(p)) return p;
+        return false;
+      },
+    } as ServerOptions);
+    let extensions: string | undefined;
+    wss.on('headers', (lines: string[]) => {
+      for (const line of lines) {
+        if (line.toLowerCase().startsWith('sec-websocket-extensions:')) extensions = line.slice(25).trim();
+      }
+      lines.push(...extra);
+    });
+    const onHandshakeClose = (): void => {
       reject(new WSHandshakeError('WebSocket handshake failed; the connection was closed', 400));
     };
-    socket.once('close', onClose);
+    socket.once('close', onHandshakeClose);
     try {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        socket.removeListener('close', onClose);
+        socket.removeListener('close', onHandshakeClose);
         const conn = new Conn(new WsTransport(ws, socket), connectionOptions(options, negotiatedWindowBits(extensions)));
         wire(ws, conn);
         resolve(conn);
       });
     } catch (err) {
-      socket.removeListener('close', onClose);
+      socket.removeListener('close', onHandshakeClose);
       socket.destroy();
       reject(err as Error);
     }
+  }), (err: unknown) => {
+    socket.removeListener('close', onClose);
+    socket.destroy();
+    throw err;
   });
 }
 
@@ -453,7 +474,11 @@ export function connectClientSocket<T extends WebSocketConnection = WebSocketCon
   const headers: OutgoingHttpHeaders = { ...(Array.isArray(base) ? {} : (base as OutgoingHttpHeaders | undefined)), ...options.headers };
   if (protocols.length > 0) headers['sec-websocket-protocol'] = protocols.join(', ');
 
-  return new Promise<ClientSocket<T>>((resolve, reject) => {
+  return loadWs().then(({ WebSocket }) => new Promise<ClientSocket<T>>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
     let ws: WebSocket;
     try {
       ws = new WebSocket(url, [], {
@@ -534,5 +559,5 @@ export function connectClientSocket<T extends WebSocketConnection = WebSocketCon
         },
       });
     });
-  });
+  }));
 }

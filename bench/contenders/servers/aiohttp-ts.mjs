@@ -1,5 +1,6 @@
 // aiohttp-ts (this repository, built to ../dist by `npm run build` at the root), aiohttp's API in
-// camelCase. Skipped with "SKIPPED (not built)" until dist/index.js exports `web`.
+// camelCase. Loads the server entry `aiohttp-ts/web` (dist/server/index.js), as a server-only
+// program would and as the Hono and Fastify contenders load theirs: the root entry adds the client.
 import { createHash } from 'node:crypto';
 import { loadPackage } from '../../lib/aiohttp-ts.mjs';
 
@@ -14,9 +15,9 @@ export const meta = {
 const HELLO = 'Hello, World!';
 
 export async function start(variant, { host, port, fixtures }) {
-  const need = ['web.Application', 'web.Response', 'web.jsonResponse', 'web.AppRunner', 'web.TCPSite'];
-  if (variant === 'ws') need.push('web.WebSocketResponse');
-  const { web } = await loadPackage(need);
+  const need = ['Application', 'Response', 'jsonResponse', 'AppRunner', 'TCPSite'];
+  if (variant === 'ws') need.push('WebSocketResponse');
+  const web = await loadPackage(need, 'server/index.js');
   const passThrough = async (req, handler) => handler(req);
   const app = new web.Application(variant === 'mw3' ? { middlewares: [passThrough, passThrough, passThrough] } : {});
   const r = app.router;

@@ -13,7 +13,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { Dicer } from '@fastify/busboy';
+import type { Dicer } from '@fastify/busboy';
 import { parseContentType } from '../content-type.js';
 import { CIMultiDict, MultiDict } from '../multidict.js';
 import { parseContentDisposition } from './content-disposition.js';
@@ -155,6 +155,12 @@ function isReadable(body: unknown): body is Readable {
 
 const noop = (): void => undefined;
 
+// @fastify/busboy loads on the first multipart body read, not with the server.
+let dicerModule: Promise<typeof Dicer> | undefined;
+function loadDicer(): Promise<typeof Dicer> {
+  return (dicerModule ??= import('@fastify/busboy').then((m) => m.Dicer));
+}
+
 /** Unread part bytes above which the source is no longer pulled (plus at most one source chunk). */
 const BUFFER_HIGH_WATER = 256 * 1024;
 
@@ -240,7 +246,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
       this.#current = undefined;
       await current.release();
     }
-    this.#start();
+    if (!this.#started) this.#start(await loadDicer());
     for (;;) {
       if (this.#error) throw this.#error;
       const part = this.#queue.shift();
@@ -271,7 +277,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     }
   }
 
-  #start(): void {
+  #start(DicerClass: typeof Dicer): void {
     if (this.#started) return;
     this.#started = true;
     const limits = this._limits;
@@ -279,7 +285,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
     // limit (plus slack) any block over our limit is still parsed whole, or cut so late that what
     // was parsed already exceeds it; only one colon-less line longer than the limit goes unnoticed
     // (Dicer drops such a line, and the block stays bounded either way).
-    const dicer = new Dicer({
+    const dicer = new DicerClass({
       boundary: this.boundary,
       maxHeaderPairs: limits.maxHeaderCount + 1,
       maxHeaderSize: limits.maxHeaderSize * 2 + 1024,
