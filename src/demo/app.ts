@@ -1,11 +1,12 @@
 /**
  * The demo app (shared/demo-app.md): the seed notes' server grown into a small built-in httpbin, so
- * every client feature can be tried locally. It imports only the public entry point, as a user's
- * app would.
+ * every client feature can be tried locally. It imports only the public server entry
+ * (`aiohttp-ts/web`), as a server-only app would, so `aiohttp-ts serve` loads no client code.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { WSCloseCode, WSMsgType, web } from '../index.js';
+import * as web from '../server/index.js';
+import { WSCloseCode, WSMsgType } from '../server/index.js';
 
 type Request = web.Request;
 

@@ -39,6 +39,8 @@ export type { CookieOptions } from '../common/cookies/set-cookie.js';
 
 // WebSockets
 export { WebSocketResponse, serverWebSockets } from './ws.js';
+// As aiohttp.web re-exports them: a server-only program needs the message types without the client.
+export { WSMsgType, WSCloseCode } from '../websocket/models.js';
 export type { WebSocketResponseOptions, WebSocketReady } from './ws.js';
 
 // Middlewares

@@ -13,10 +13,10 @@ const WEB_APP = fileURLToPath(new URL('../fixtures/cli-web-app.js', import.meta.
 const ROOT_APP = fileURLToPath(new URL('../fixtures/cli-app.js', import.meta.url));
 
 /** Runs `aiohttp-ts serve <target>`, GETs `/`, stops it; the packages it had loaded by then. */
-async function serveAndLog(target: string): Promise<{ body: string; packages: Set<string>; own: Set<string> }> {
+async function serveAndLog(target?: string): Promise<{ body: string; packages: Set<string>; own: Set<string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'aiohttp-ts-cli-imports-'));
   const log = join(dir, 'imports.log');
-  const child = spawn(process.execPath, [IMPORT_LOG_FLAG, CLI, 'serve', target, '--host', '127.0.0.1', '--port', '0', '--no-access-log'], {
+  const child = spawn(process.execPath, [IMPORT_LOG_FLAG, CLI, 'serve', ...(target === undefined ? [] : [target]), '--host', '127.0.0.1', '--port', '0', '--no-access-log'], {
     env: { ...process.env, IMPORT_LOG: log }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -49,6 +49,14 @@ describe('aiohttp-ts serve imports', () => {
     assert.equal(body, 'web entry app');
     for (const pkg of ['undici', 'tough-cookie', 'ws', '@fastify/busboy']) assert.ok(!packages.has(pkg), `${pkg} was loaded`);
     assert.deepEqual([...own].filter((f) => f.startsWith('client/') || f.startsWith('demo/') || f === 'index.js'), []);
+  });
+
+  it('serves the built-in demo app without loading the client, ws or busboy', async () => {
+    const { body, packages, own } = await serveAndLog();
+    assert.equal(body, 'hello, shadaileng');
+    for (const pkg of ['undici', 'tough-cookie', 'ws', '@fastify/busboy']) assert.ok(!packages.has(pkg), `${pkg} was loaded`);
+    assert.deepEqual([...own].filter((f) => f.startsWith('client/') || f === 'index.js'), []);
+    assert.ok(own.has('demo/app.js'), 'the demo app was served');
   });
 
   it('loads the client when the app module imports the root entry', async () => {
