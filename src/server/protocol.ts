@@ -388,7 +388,17 @@ export class ServerProtocol {
     }
     this.#finishAsync(request, resp).then(end, (sendErr: unknown) => {
       logger.error('Error sending the error response', sendErr);
-      res.destroy();
+      // An onResponsePrepare handler that throws again must not cost the client its 500.
+      if (!res.headersSent && !res.destroyed) {
+        resp = exceptionToResponse(new HTTPInternalServerError(), request);
+        try {
+          resp._sendNow(request);
+        } catch {
+          res.destroy();
+        }
+      } else {
+        res.destroy();
+      }
       end();
     });
   }

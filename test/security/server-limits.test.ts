@@ -309,8 +309,35 @@ describe('server responses', () => {
     app.router.addGet('/', () => new web.Response({ text: 'x' }));
     const { port } = await serve(app, t);
     const raw = await rawRequest(port, `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
-    assert.ok(raw === '' || parseRaw(raw).status === 500, 'a 500 or a closed connection, never the response');
+    assert.equal(parseRaw(raw).status, 500);
     assert.ok(logger.errors.some((args) => args.some((a) => a instanceof Error && a.message === 'prepare hook failed')), 'logged, not swallowed');
+  });
+
+  it('answers 500 without a stack when an onResponsePrepare handler throws or rejects, and keeps the connection', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.onResponsePrepare.push((req) => {
+      if (req.path === '/throw' || req.path === '/missing') throw new Error('secret-prepare-detail');
+      if (req.path === '/reject') return Promise.reject(new TypeError('secret-prepare-detail'));
+    });
+    app.router.addGet('/throw', () => new web.Response({ text: 'never sent' }));
+    app.router.addGet('/reject', () => new web.Response({ text: 'never sent' }));
+    app.router.addGet('/stream', async (req) => {
+      const resp = new web.StreamResponse();
+      await resp.prepare(req);
+      await resp.write('streamed');
+      return resp;
+    });
+    const { port } = await serve(app, t);
+    const c = connect(port, t);
+    // Keep-alive: three failures and a good response on one connection; a closed one would stop here.
+    c.sock.write(`GET /throw HTTP/1.1\r\n${H}\r\nGET /reject HTTP/1.1\r\n${H}Accept: application/json\r\n\r\nGET /missing HTTP/1.1\r\n${H}\r\nGET /stream HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    await c.closed;
+    const replies = c.data().split(/(?=HTTP\/1\.1 )/);
+    assert.deepEqual(replies.map((r) => parseRaw(r).status), [500, 500, 500, 200], c.data());
+    assert.ok(!/secret-prepare-detail|never sent| at /.test(c.data()), c.data());
+    assert.equal((JSON.parse(parseRaw(replies[1]!).body) as { error: { status: number } }).error.status, 500);
+    assert.ok(logger.errors.filter((args) => args.some((a) => a instanceof Error && a.message === 'secret-prepare-detail')).length >= 3);
   });
 });
 
