@@ -118,7 +118,11 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
-/** A ServerResponse on the raw socket of an upgrade request, closed after one response. */
+/**
+ * A ServerResponse on the raw socket of an upgrade request, closed after one response: node stops
+ * parsing at the end of the headers, so a body sent with a refused upgrade (or a request hidden in
+ * it) is never parsed as the next request.
+ */
 function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerResponse {
   const res = new ServerResponse(message);
   res.shouldKeepAlive = false;
