@@ -3,6 +3,7 @@
  * This is the only file that imports undici (see STYLE.md §1): everything above it talks to the
  * `DispatchSink` interface, so an undici handler-API change touches this file alone.
  */
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Socket } from 'node:net';
@@ -139,6 +140,29 @@ export interface DispatchSink {
   onError(err: Error): void;
 }
 
+/** Identity numbers for TLS option values that cannot be compared by content (functions, contexts). */
+const objectIds = new WeakMap<object, number>();
+let lastObjectId = 0;
+
+function tlsKeyPart(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > 128 ? `sha256:${createHash('sha256').update(v).digest('hex')}` : v;
+  if (v === undefined || typeof v === 'bigint') return `${typeof v}:${String(v)}`;
+  if (v === null || typeof v !== 'object' && typeof v !== 'function') return v;
+  if (Array.isArray(v)) return v.map(tlsKeyPart);
+  if (ArrayBuffer.isView(v)) return `sha256:${createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex')}`;
+  let id = objectIds.get(v);
+  if (id === undefined) objectIds.set(v, (id = ++lastObjectId));
+  return `#${id}`;
+}
+
+/** A pool key for a per-request TLS setting: equal content gives an equal key (servername included). */
+function tlsKey(ssl: false | ConnectionOptions | Fingerprint): string {
+  if (ssl === false) return 'unverified';
+  if (ssl instanceof Fingerprint) return `fingerprint:${ssl.fingerprint.toString('hex')}`;
+  const opts = ssl as Record<string, unknown>;
+  return JSON.stringify(Object.keys(opts).sort().map((k) => [k, tlsKeyPart(opts[k])]));
+}
+
 interface DnsEntry {
   readonly addresses: LookupAddress[];
   readonly expires: number;
@@ -205,7 +229,7 @@ export class TCPConnector {
   readonly limitPerHost: number;
   readonly forceClose: boolean;
   readonly #agent: Agent;
-  readonly #tlsAgents = new Map<object, Agent>();
+  readonly #tlsAgents = new Map<string, Agent>();
   readonly #socketPath: string | undefined;
   readonly #proxies = new Map<string, Dispatcher>();
   readonly #tls: ConnectionOptions;
@@ -298,10 +322,14 @@ export class TCPConnector {
     return new Agent(agentOpts);
   }
 
-  /** The pool for a per-request `ssl` setting: the default one, or one made (once) for it. */
+  /**
+   * The pool for a per-request `ssl` setting: the default one, or one per distinct setting, so a
+   * connection opened under one SNI name or one set of TLS options never serves another (undici
+   * keys its pools by origin only), and equal settings share a pool however often they are passed.
+   */
   #agentFor(ssl: SSLOption | undefined): Agent {
     if (ssl === undefined || ssl === true) return this.#agent;
-    const key: object = ssl === false ? TCPConnector : ssl;
+    const key = tlsKey(ssl);
     let agent = this.#tlsAgents.get(key);
     if (agent === undefined) {
       agent = ssl instanceof Fingerprint

@@ -328,7 +328,8 @@ export class ClientSession implements AsyncDisposable {
       target.url.password = '';
     }
     let req = new ClientRequest(method, target.url, headers, body, auth, target.path, target.href);
-    const send: ClientHandler = (r) => this.#send(r, ctx, timeout, options);
+    let hopOptions = options;
+    const send: ClientHandler = (r) => this.#send(r, ctx, timeout, hopOptions);
     const mws = options.middlewares ?? this.#middlewares;
     const handler = mws.length === 0 ? send : buildChain(mws, send);
     const allowRedirects = options.allowRedirects ?? true;
@@ -354,6 +355,11 @@ export class ClientSession implements AsyncDisposable {
             }
             await drainHop(resp);
             req = this.#nextHop(req, resp, location, allowInsecure);
+            // Per-request cookies belong to the first origin; once a hop leaves it they are dropped for good, as Cookie is.
+            if (hopOptions.cookies !== undefined && req.url.origin !== target.url.origin) {
+              const { cookies: _dropped, ...rest } = hopOptions;
+              hopOptions = rest;
+            }
             continue;
           }
         }

@@ -132,7 +132,7 @@ export interface Logger {
 export interface ApplicationOptions {
   /** Applied in order: the first is the outermost. */
   middlewares?: Iterable<Middleware>;
-  /** Largest body `request.read()` accepts, in bytes (default 1 MiB); 0 disables the limit. */
+  /** Largest body `request.read()` accepts, in bytes (default 1 MiB); 0 disables the limit. A route may set its own. */
   clientMaxSize?: number;
   logger?: Logger;
   /** Compress responses (br, gzip, deflate from Accept-Encoding) unless small, encoded or incompressible. */
@@ -345,6 +345,18 @@ export class Application {
     }
     await this.onCleanup.send(this);
     if (ctxError !== undefined) throw ctxError;
+  }
+
+  /**
+   * @internal The body limit of the route a request would reach, before it is dispatched (for
+   * `Expect: 100-continue`): the route's `clientMaxSize`, else its application's.
+   */
+  _clientMaxSizeFor(method: string, path: string, host: string | undefined): number {
+    if (host !== undefined) for (const d of this.#domains) if (d._matchHost(host)) return d.app._clientMaxSizeFor(method, path, undefined);
+    const route = this.router.resolve(method, path).route;
+    const resource = route?.resource;
+    if (resource instanceof PrefixedSubAppResource) return resource.app._clientMaxSizeFor(method, path.slice(resource.prefix.length), undefined);
+    return route?.clientMaxSize ?? this.clientMaxSize;
   }
 
   /**

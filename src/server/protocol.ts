@@ -10,9 +10,11 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Application } from './application.js';
 import type { AccessLogger } from './access-log.js';
+import { DecompressionLimitError } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
+import { decodePathSafe } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
 /** Options of ServerProtocol. */
@@ -116,7 +118,11 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
-/** A ServerResponse on the raw socket of an upgrade request, closed after one response. */
+/**
+ * A ServerResponse on the raw socket of an upgrade request, closed after one response: node stops
+ * parsing at the end of the headers, so a body sent with a refused upgrade (or a request hidden in
+ * it) is never parsed as the next request.
+ */
 function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerResponse {
   const res = new ServerResponse(message);
   res.shouldKeepAlive = false;
@@ -134,6 +140,10 @@ function touchPeer(socket: Socket): void {
 
 /** A limit or format error from a streaming `request.multipart()` loop is the client's fault: 4xx, not 500. */
 function multipartException(err: MultipartError): HTTPException {
+  // A capped decoder under the reader (a route's clientMaxSize) fails the body stream: still a 413.
+  for (let e: unknown = err.cause; e instanceof Error; e = e.cause) {
+    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(e.limit, 0, { text: `Maximum request body size ${e.limit} exceeded after decompression` });
+  }
   if (err.status === 413) return new HTTPRequestEntityTooLarge((err as { limitValue?: number }).limitValue ?? 0, 0, { text: err.message });
   if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
   return new HTTPBadRequest({ text: err.message });
@@ -262,12 +272,13 @@ export class ServerProtocol {
   }
 
   /**
-   * `Expect: 100-continue`: a declared body over the app's clientMaxSize gets 413 before the
-   * client sends it; otherwise 100 Continue and the normal path. Other expectations get node's 417.
+   * `Expect: 100-continue`: a declared body over the target route's clientMaxSize (else the app's)
+   * gets 413 before the client sends it; otherwise 100 Continue and the normal path. Other
+   * expectations get node's 417.
    */
   readonly onCheckContinue = (message: IncomingMessage, res: ServerResponse): void => {
-    const max = this.app.clientMaxSize;
     const declared = Number(message.headers['content-length'] ?? 0);
+    const max = declared > 0 ? this.app._clientMaxSizeFor(message.method ?? 'GET', decodePathSafe(splitTarget(message.url ?? '/')[0]), message.headers.host ?? 'localhost') : 0;
     if (max > 0 && declared > max) {
       refuse(res, 413);
       return;
@@ -381,7 +392,17 @@ export class ServerProtocol {
     }
     this.#finishAsync(request, resp).then(end, (sendErr: unknown) => {
       logger.error('Error sending the error response', sendErr);
-      res.destroy();
+      // An onResponsePrepare handler that throws again must not cost the client its 500.
+      if (!res.headersSent && !res.destroyed) {
+        resp = exceptionToResponse(new HTTPInternalServerError(), request);
+        try {
+          resp._sendNow(request);
+        } catch {
+          res.destroy();
+        }
+      } else {
+        res.destroy();
+      }
       end();
     });
   }

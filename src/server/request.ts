@@ -406,14 +406,19 @@ export class Request<Params = Record<string, string>> {
     return this.#abort.signal;
   }
 
-  /** The whole body; over the app's `clientMaxSize` throws HTTPRequestEntityTooLarge (413). */
+  /** The body limit in force: the route's `clientMaxSize` when it has one, else the application's. */
+  get clientMaxSize(): number {
+    return this._match?.route?.clientMaxSize ?? this.#app.clientMaxSize;
+  }
+
+  /** The whole body; over `clientMaxSize` (the route's, else the app's) throws HTTPRequestEntityTooLarge (413). */
   read(): Promise<Buffer> {
     return (this.#body ??= this.#readBody());
   }
 
   async #readBody(): Promise<Buffer> {
     if (this._upgrade !== undefined) return EMPTY_BUFFER;
-    const max = this.app.clientMaxSize;
+    const max = this.clientMaxSize;
     const cl = this.#message.headers['content-length'];
     const declared = cl === undefined ? undefined : Number(cl);
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
@@ -453,20 +458,24 @@ export class Request<Params = Record<string, string>> {
   /**
    * A streaming reader of a multipart body (aiohttp's `request.multipart()`): parts one at a time,
    * each readable as bytes, text, JSON or a stream. Limits default to the reader's, with no total
-   * cap; pass `maxTotalSize` to set one.
+   * cap unless the route sets `clientMaxSize`; pass `maxTotalSize` to set one.
    */
   multipart(limits: MultipartLimits = {}): MultipartReader {
+    // Streaming stays uncapped by the app-wide limit (as aiohttp); a route's own limit caps it.
+    const max = this._match?.route?.clientMaxSize ?? 0;
+    const declared = this.contentLength;
+    if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     try {
-      return new MultipartReader(this.#message.headers, this.#decoded(0), { maxTotalSize: Infinity, ...limits });
+      return new MultipartReader(this.#message.headers, this.#decoded(max), { maxTotalSize: max > 0 ? max : Infinity, ...limits });
     } catch (err) {
-      throw bodyError(err, 0, 0);
+      throw bodyError(err, max, 0);
     }
   }
 
   /**
    * Form fields of an `application/x-www-form-urlencoded` or `multipart/form-data` body, in order;
    * files are FileFields (in memory, or spooled to a temp file removed when the response is done).
-   * The whole body is held to the app's `clientMaxSize` (413); a malformed body is a 400. An empty
+   * The whole body is held to `clientMaxSize` (413); a malformed body is a 400. An empty
    * proxy for other methods or media types.
    */
   post(options?: ReadMultipartFormOptions): Promise<MultiDictProxy<string | FileField>> {
@@ -484,7 +493,7 @@ export class Request<Params = Record<string, string>> {
   }
 
   async #readMultipartForm(options: ReadMultipartFormOptions | undefined): Promise<MultiDict<string | FileField>> {
-    const max = this.app.clientMaxSize;
+    const max = this.clientMaxSize;
     const declared = this.contentLength;
     if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
     const limit = max > 0 ? max : Infinity;

@@ -1,6 +1,7 @@
 /** Property tests (fast-check) for our own parsers and codecs: each side round-trips or matches a model. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { parseCookieHeader, serializeSetCookie } from '../../src/common/cookies/set-cookie.js';
 import { parseContentType } from '../../src/common/content-type.js';
@@ -9,6 +10,7 @@ import { encodeParams } from '../../src/common/url.js';
 import { MultipartWriter } from '../../src/common/multipart/writer.js';
 import { StringPayload } from '../../src/common/payload.js';
 import { readMultipartForm } from '../../src/common/multipart/reader.js';
+import type { FileField } from '../../src/common/multipart/file-field.js';
 import { UrlDispatcher, decodePathSafe } from '../../src/server/router/url-dispatcher.js';
 import { Response } from '../../src/server/response.js';
 
@@ -134,20 +136,43 @@ describe('property: router', () => {
 });
 
 describe('property: multipart', () => {
-  it('writer output reads back as the same parts', async () => {
-    // Names with '"', '\\', CR or LF are sent percent-encoded (WHATWG form-data) and read back encoded.
-    const name = fc.string({ minLength: 1, maxLength: 10 }).filter((s) => !/["\\\r\n%]/.test(s));
-    const field = fc.tuple(name, fc.string({ maxLength: 200 }));
+  // Names and file names with '"', '\\', CR, LF, ';', '=' and non-ASCII: the writer sends them as
+  // browsers do (%22, %0D, %0A, raw UTF-8; '\\' as '\\\\') and the reader decodes that. Literal
+  // '%XX' sequences are left out: like the browsers' encoding, it cannot tell a literal %22 from '"'.
+  const nameChar = fc.constantFrom('a', 'Z', '0', ' ', '\t', '"', '\\', '\r', '\n', '%', ';', '=', "'", '/', 'é', 'ß', '中', '😀');
+  const name = fc.string({ unit: nameChar, minLength: 1, maxLength: 12 }).filter((s) => !/%[0-9A-Fa-f]{2}/.test(s));
+  const field = fc.record({ name, value: fc.string({ maxLength: 200 }), filename: fc.option(name, { nil: null }) }, { noNullPrototype: true });
+
+  it('writer output reads back as the same parts, names and file names', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(field, { minLength: 1, maxLength: 5 }), async (fields) => {
         const w = new MultipartWriter();
-        for (const [k, v] of fields) w.appendFormField(k, new StringPayload(v), null, null);
+        for (const f of fields) w.appendFormField(f.name, new StringPayload(f.value), null, f.filename);
         await w.prepare();
         const form = await readMultipartForm({ 'content-type': w.contentType! }, w.body());
-        assert.deepEqual([...form], fields);
-        await form.cleanup();
+        try {
+          const got = await Promise.all([...form].map(async ([k, v]) => ({
+            name: k,
+            value: typeof v === 'string' ? v : await v.text(),
+            filename: typeof v === 'string' ? null : v.filename ?? null,
+          })));
+          assert.deepEqual(got, fields);
+        } finally {
+          await form.cleanup();
+        }
       }),
-      { numRuns: 50 },
+      { numRuns: 100 },
     );
+  });
+
+  it('reads the names browsers send: %22, %0D, %0A escapes and raw backslashes', async () => {
+    const body = ['--B', 'Content-Disposition: form-data; name="a%22b%0D%0Ac"; filename="C:\\dir\\x%22y.txt"', '', '1',
+      '--B', 'Content-Disposition: form-data; name="ends\\"', '', '2', '--B--', ''].join('\r\n');
+    const form = await readMultipartForm({ 'content-type': 'multipart/form-data; boundary=B' }, Readable.from([Buffer.from(body)]));
+    const [[k1, v1], [k2, v2]] = [...form] as [[string, FileField], [string, string]];
+    assert.equal(k1, 'a"b\r\nc');
+    assert.equal(v1.filename, 'C:\\dir\\x"y.txt');
+    assert.deepEqual([k2, v2], ['ends\\', '2']);
+    await form.cleanup();
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readdirSync } from 'node:fs';
 import { once } from 'node:events';
+import { gzipSync } from 'node:zlib';
 import * as web from '../../src/server/index.js';
 import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
 
@@ -104,6 +105,129 @@ describe('server body limits', () => {
   });
 });
 
+/** Echoes what each body reader gives, so a test sees which reader a limit stopped. */
+function readerRoutes(): Record<string, web.HandlerFn> {
+  return {
+    read: async (req) => new web.Response({ text: `read ${(await req.read()).length}` }),
+    text: async (req) => new web.Response({ text: `text ${(await req.text()).length}` }),
+    json: async (req) => new web.Response({ text: `json ${JSON.stringify(await req.json()).length}` }),
+    post: async (req) => {
+      const f = await req.post();
+      const a = f.get('a');
+      return new web.Response({ text: `post ${typeof a === 'string' ? a.length : a?.size ?? -1}` });
+    },
+    multipart: async (req) => {
+      let n = 0;
+      for await (const part of req.multipart()) n += (await part.read()).length;
+      return new web.Response({ text: `multipart ${n}` });
+    },
+  };
+}
+
+/** A body of `n` payload bytes for each reader of `readerRoutes`, with its Content-Type. */
+function bodyFor(reader: string, n: number): [string, Buffer] {
+  const x = 'x'.repeat(n);
+  if (reader === 'json') return ['application/json', Buffer.from(JSON.stringify(x))];
+  if (reader === 'post') return ['application/x-www-form-urlencoded', Buffer.from(`a=${x}`)];
+  if (reader === 'multipart') {
+    const b = 'bnd';
+    return [`multipart/form-data; boundary=${b}`, Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="a"\r\n\r\n${x}\r\n--${b}--\r\n`)];
+  }
+  return ['text/plain', Buffer.from(x)];
+}
+
+async function postRaw(port: number, path: string, ctype: string, body: Buffer, extra = ''): Promise<{ status: number; body: string }> {
+  const head = `POST ${path} HTTP/1.1\r\n${H}Content-Type: ${ctype}\r\nContent-Length: ${body.length}\r\n${extra}Connection: close\r\n\r\n`;
+  const raw = await rawRequest(port, Buffer.concat([Buffer.from(head), body]));
+  return parseRaw(raw);
+}
+
+const READERS = ['read', 'text', 'json', 'post', 'multipart'] as const;
+
+describe('per-route body limits', () => {
+  it('lets a route with a larger clientMaxSize than the app take a bigger body through every reader', async (t) => {
+    const app = new web.Application({ clientMaxSize: 1024 });
+    const handlers = readerRoutes();
+    const table = web.routes();
+    for (const r of READERS) {
+      app.router.addPost(`/small/${r}`, handlers[r]!);
+      app.router.addPost(`/big/${r}`, handlers[r]!, { clientMaxSize: 8192 });
+      table.post(`/table/${r}`, { clientMaxSize: 8192 })(handlers[r]!);
+    }
+    app.addRoutes([web.post('/def/read', handlers.read!, { clientMaxSize: 8192 })]);
+    app.addRoutes(table);
+    const { port } = await serve(app, t);
+    for (const r of READERS) {
+      const [ctype, body] = bodyFor(r, 5000);
+      for (const prefix of ['/big', '/table']) {
+        const ok = await postRaw(port, `${prefix}/${r}`, ctype, body);
+        assert.equal(ok.status, 200, `${prefix}/${r}: ${ok.body}`);
+        assert.match(ok.body, new RegExp(`^${r} 500[0-9]$`));
+      }
+      // Over the route's own limit it is a 413 again.
+      const [bigType, tooBig] = bodyFor(r, 9000);
+      assert.equal((await postRaw(port, `/big/${r}`, bigType, tooBig)).status, 413, `/big/${r} over its limit`);
+      if (r !== 'multipart') assert.equal((await postRaw(port, `/small/${r}`, ctype, body)).status, 413, `/small/${r}`);
+    }
+    assert.equal((await postRaw(port, '/def/read', 'text/plain', Buffer.alloc(5000))).status, 200);
+  });
+
+  it('holds a route with a smaller clientMaxSize than the app to it in every reader, also after decompression', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    const handlers = readerRoutes();
+    for (const r of READERS) {
+      app.router.addPost(`/tiny/${r}`, handlers[r]!, { clientMaxSize: 100 });
+      app.router.addPost(`/app/${r}`, handlers[r]!);
+    }
+    const { port } = await serve(app, t);
+    for (const r of READERS) {
+      const [ctype, body] = bodyFor(r, 500);
+      assert.equal((await postRaw(port, `/app/${r}`, ctype, body)).status, 200, `/app/${r}`);
+      assert.equal((await postRaw(port, `/tiny/${r}`, ctype, body)).status, 413, `/tiny/${r} declared`);
+      // 500 bytes of payload gzip to far less than 100: only the decoded size can trip the limit.
+      const zipped = gzipSync(body);
+      assert.ok(zipped.length < 100);
+      const res = await postRaw(port, `/tiny/${r}`, ctype, zipped, 'Content-Encoding: gzip\r\n');
+      assert.equal(res.status, 413, `/tiny/${r} after decompression: ${res.body}`);
+      const small = bodyFor(r, 20);
+      assert.equal((await postRaw(port, `/tiny/${r}`, small[0], gzipSync(small[1]), 'Content-Encoding: gzip\r\n')).status, 200, `/tiny/${r} under`);
+    }
+    assert.deepEqual(logger.errors, []);
+  });
+
+  it("checks Expect: 100-continue against the route's clientMaxSize, in sub-applications too", async (t) => {
+    const app = new web.Application({ clientMaxSize: 1024 });
+    const read = readerRoutes().read!;
+    app.router.addPost('/big', read, { clientMaxSize: 8192 });
+    app.router.addPost('/tiny', read, { clientMaxSize: 10 });
+    const sub = new web.Application({ clientMaxSize: 1024 });
+    sub.router.addPost('/big', read, { clientMaxSize: 8192 });
+    app.addSubapp('/sub', sub);
+    const { port } = await serve(app, t);
+    for (const path of ['/big', '/sub/big']) {
+      const c = connect(port, t);
+      c.sock.write(`POST ${path} HTTP/1.1\r\n${H}Content-Length: 5000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      await until(c.sock, () => c.data().includes('\r\n\r\n'));
+      assert.match(c.data(), /^HTTP\/1\.1 100 Continue\r\n\r\n$/, path);
+      c.sock.write('x'.repeat(5000));
+      await c.closed;
+      assert.match(c.data(), /HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nread 5000$/, path);
+    }
+    const raw = await rawRequest(port, `POST /tiny HTTP/1.1\r\n${H}Content-Length: 50\r\nExpect: 100-continue\r\n\r\n`);
+    assert.ok(!raw.includes('100 Continue'), raw);
+    assert.equal(parseRaw(raw).status, 413);
+  });
+
+  it('refuses a clientMaxSize route option that is not a non-negative integer', () => {
+    const app = new web.Application();
+    const h = (): web.Response => new web.Response();
+    for (const bad of [-1, 1.5, Number.NaN, Infinity]) {
+      assert.throws(() => app.router.addPost('/x', h, { clientMaxSize: bad }), RangeError);
+    }
+  });
+});
+
 describe('server paths', () => {
   it('answers hostile paths with 400 or 404, never 500', async (t) => {
     const logger = captureLogger();
@@ -185,8 +309,35 @@ describe('server responses', () => {
     app.router.addGet('/', () => new web.Response({ text: 'x' }));
     const { port } = await serve(app, t);
     const raw = await rawRequest(port, `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
-    assert.ok(raw === '' || parseRaw(raw).status === 500, 'a 500 or a closed connection, never the response');
+    assert.equal(parseRaw(raw).status, 500);
     assert.ok(logger.errors.some((args) => args.some((a) => a instanceof Error && a.message === 'prepare hook failed')), 'logged, not swallowed');
+  });
+
+  it('answers 500 without a stack when an onResponsePrepare handler throws or rejects, and keeps the connection', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.onResponsePrepare.push((req) => {
+      if (req.path === '/throw' || req.path === '/missing') throw new Error('secret-prepare-detail');
+      if (req.path === '/reject') return Promise.reject(new TypeError('secret-prepare-detail'));
+    });
+    app.router.addGet('/throw', () => new web.Response({ text: 'never sent' }));
+    app.router.addGet('/reject', () => new web.Response({ text: 'never sent' }));
+    app.router.addGet('/stream', async (req) => {
+      const resp = new web.StreamResponse();
+      await resp.prepare(req);
+      await resp.write('streamed');
+      return resp;
+    });
+    const { port } = await serve(app, t);
+    const c = connect(port, t);
+    // Keep-alive: three failures and a good response on one connection; a closed one would stop here.
+    c.sock.write(`GET /throw HTTP/1.1\r\n${H}\r\nGET /reject HTTP/1.1\r\n${H}Accept: application/json\r\n\r\nGET /missing HTTP/1.1\r\n${H}\r\nGET /stream HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    await c.closed;
+    const replies = c.data().split(/(?=HTTP\/1\.1 )/);
+    assert.deepEqual(replies.map((r) => parseRaw(r).status), [500, 500, 500, 200], c.data());
+    assert.ok(!/secret-prepare-detail|never sent| at /.test(c.data()), c.data());
+    assert.equal((JSON.parse(parseRaw(replies[1]!).body) as { error: { status: number } }).error.status, 500);
+    assert.ok(logger.errors.filter((args) => args.some((a) => a instanceof Error && a.message === 'secret-prepare-detail')).length >= 3);
   });
 });
 

@@ -6,6 +6,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { once } from 'node:events';
 import * as web from '../../src/server/index.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 
@@ -136,4 +137,70 @@ describe('server request parsing (raw sockets)', () => {
     release();
     assert.ok(calls <= 10, `only the allowed queue reached handlers, got ${calls}`);
   });
+});
+
+describe('rejected WebSocket upgrades (raw sockets)', () => {
+  const SMUGGLED = `GET /secret HTTP/1.1\r\n${H}\r\n`;
+  const UPGRADE = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  const framings: Array<[string, string]> = [
+    ['a Content-Length body', `Content-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
+    ['a chunked body', `Transfer-Encoding: chunked\r\n\r\n${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}\r\n0\r\n\r\n${SMUGGLED}`],
+    ['bytes after the headers', `\r\n${SMUGGLED}`],
+  ];
+  const rejections: Array<[string, string, number]> = [
+    ['a middleware 401', '/guarded', 401],
+    ['a handler 403', '/forbidden', 403],
+    ['a failed handshake', '/ws', 400],
+  ];
+
+  for (const [why, path, status] of rejections) {
+    for (const [framing, rest] of framings) {
+      it(`never serves /secret from ${framing} of an upgrade refused by ${why}`, async (t) => {
+        let secret = 0;
+        const guard: web.Middleware = (req, handler) => {
+          if (req.path === '/guarded') throw new web.HTTPUnauthorized();
+          return handler(req);
+        };
+        const app = new web.Application({ middlewares: [guard] });
+        const upgrade = async (req: web.Request): Promise<web.StreamResponse> => {
+          const ws = new web.WebSocketResponse();
+          await ws.prepare(req);
+          return ws;
+        };
+        app.router.addGet('/guarded', upgrade);
+        app.router.addGet('/forbidden', () => {
+          throw new web.HTTPForbidden();
+        });
+        app.router.addGet('/ws', upgrade);
+        app.router.addGet('/secret', () => {
+          secret++;
+          return new web.Response({ text: 'secret' });
+        });
+        const { port } = await serve(app, t);
+        // A handshake with an unsupported version fails; the others would be accepted upgrades.
+        const version = path === '/ws' ? 'Sec-WebSocket-Version: 7\r\n' : 'Sec-WebSocket-Version: 13\r\n';
+        const sock = net.connect(port, '127.0.0.1');
+        t.after(() => sock.destroy());
+        sock.on('error', () => {});
+        const chunks: Buffer[] = [];
+        sock.on('data', (c) => chunks.push(c));
+        sock.write(`GET ${path} HTTP/1.1\r\n${H}${UPGRADE}${version}${rest}`);
+        // Follow up on the same connection as a smuggler would; it must be closed or ignored.
+        sock.once('data', () => sock.write(SMUGGLED, () => undefined));
+        let keptOpen = false;
+        const timer = setTimeout(() => {
+          keptOpen = true;
+          sock.destroy();
+        }, 5000);
+        await once(sock, 'close');
+        clearTimeout(timer);
+        const raw = Buffer.concat(chunks).toString('latin1');
+        assert.equal(keptOpen, false, 'the server closes the connection after refusing the upgrade');
+        assert.equal(parseRaw(raw).status, status, raw);
+        assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 1, raw);
+        assert.doesNotMatch(raw, /secret/);
+        assert.equal(secret, 0);
+      });
+    }
+  }
 });

@@ -48,13 +48,7 @@ export function parseContentDisposition(value: string | null | undefined): Conte
     while (i < n && (value[i] === ' ' || value[i] === '\t')) i++;
     let v = '';
     if (value[i] === '"') {
-      i++;
-      while (i < n && value[i] !== '"') {
-        // RFC 7578 §4.2: only \" and \\ are unescaped, so Windows paths keep their backslashes.
-        if (value[i] === '\\' && (value[i + 1] === '"' || value[i + 1] === '\\')) i++;
-        v += value[i];
-        i++;
-      }
+      [v, i] = readQuoted(value, i + 1);
       while (i < n && value[i] !== ';') i++;
     } else {
       const semi = value.indexOf(';', i);
@@ -105,9 +99,47 @@ export function parseContentDisposition(value: string | null | undefined): Conte
   return {
     type,
     params,
-    name: params['name*'] ?? legacyPercentDecode(params['name']),
-    filename: params['filename*'] ?? legacyPercentDecode(params['filename']),
+    name: params['name*'] ?? legacyPercentDecode(formDecode(params['name'])),
+    filename: params['filename*'] ?? legacyPercentDecode(formDecode(params['filename'])),
   };
+}
+
+/**
+ * Reads a quoted-string from just after its opening quote; returns the value and the index of the
+ * closing quote (or the end). RFC 7578 §4.2: only `\"` and `\\` are unescaped, so Windows paths keep
+ * their backslashes. Browsers send a backslash raw (WHATWG), so a `\"` that leaves no closing quote
+ * before the next `;` is read as a trailing backslash and the closing quote.
+ */
+function readQuoted(value: string, start: number): [string, number] {
+  const n = value.length;
+  let v = '';
+  let i = start;
+  let firstEscapedQuote = -1;
+  while (i < n && value[i] !== '"') {
+    if (value[i] === '\\' && (value[i + 1] === '"' || value[i + 1] === '\\')) {
+      if (value[i + 1] === '"' && firstEscapedQuote === -1) firstEscapedQuote = i;
+      i++;
+    }
+    v += value[i];
+    i++;
+  }
+  if (firstEscapedQuote === -1 || (i < n && /^[ \t]*(?:;|$)/.test(value.slice(i + 1)))) return [v, i];
+  v = '';
+  for (i = start; i < firstEscapedQuote; i++) {
+    if (value[i] === '\\' && value[i + 1] === '\\') i++;
+    v += value[i];
+  }
+  return [v + '\\', firstEscapedQuote + 1];
+}
+
+/**
+ * The WHATWG multipart/form-data name decoding (Fetch, "parse a multipart/form-data name"):
+ * browsers, curl and our writer send `"`, CR and LF in names and file names as %22, %0D and %0A.
+ * Like theirs, it is lossy for a name holding those three sequences literally.
+ */
+function formDecode(value: string | undefined): string | undefined {
+  if (value === undefined || value.indexOf('%') === -1) return value;
+  return value.replace(/%(?:22|0d|0a)/gi, (m) => (m === '%22' ? '"' : m[2] === 'D' || m[2] === 'd' ? '\r' : '\n'));
 }
 
 /**

@@ -10,18 +10,27 @@ const CRLF = Buffer.from('\r\n');
 
 /**
  * Escapes a Content-Disposition parameter as the WHATWG HTML form encoding does (`"` -> %22,
- * CR -> %0D, LF -> %0A; other characters as UTF-8), which every multipart parser accepts.
+ * CR -> %0D, LF -> %0A; other characters as raw UTF-8), and a backslash as `\\`. Browsers send
+ * the backslash raw; we differ because most receivers (aiohttp, busboy, Go, Django and our reader)
+ * take `\\` and `\"` in a quoted-string as escapes (RFC 9110 §5.6.4) and would mangle a raw one.
+ * NUL is refused: no receiver accepts it in a part header.
  */
 export function escapeDispositionParam(value: string): string {
   let out = '';
+  let from = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 0x22) out += '%22';
-    else if (c === 0x0d) out += '%0D';
-    else if (c === 0x0a) out += '%0A';
-    else out += value[i];
+    let rep: string;
+    if (c === 0x22) rep = '%22';
+    else if (c === 0x0d) rep = '%0D';
+    else if (c === 0x0a) rep = '%0A';
+    else if (c === 0x5c) rep = '\\\\';
+    else if (c === 0) throw new TypeError(`multipart field names and file names cannot contain NUL: ${JSON.stringify(value)}`);
+    else continue;
+    out += value.slice(from, i) + rep;
+    from = i + 1;
   }
-  return out;
+  return from === 0 ? value : out + value.slice(from);
 }
 
 /** One part: its headers and its body. */

@@ -31,21 +31,35 @@ export type UrlQuery = Record<string, string | number> | Iterable<readonly [stri
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
+/** Per-route settings given when a route is added. */
+export interface ResourceRouteOptions {
+  /**
+   * Largest request body this route accepts, in bytes, instead of the application's
+   * `clientMaxSize` (0 = none); it also caps the streaming `request.multipart()`.
+   */
+  clientMaxSize?: number;
+}
+
 /** One method of a resource, bound to its handler. */
 export class ResourceRoute {
   readonly method: string;
   readonly handler: HandlerFn;
   readonly resource: AbstractResource;
+  /** The route's own body limit; undefined means the application's `clientMaxSize`. */
+  readonly clientMaxSize: number | undefined;
   /** @internal The handler wrapped in the app's middlewares, set by `Application.freeze()`. */
   _chain: HandlerFn;
   /** @internal A preallocated match for parameterless resources, so plain routes resolve allocation-free. */
   _staticMatch: MatchResult | undefined;
 
-  constructor(method: string, handler: HandlerFn, resource: AbstractResource) {
+  constructor(method: string, handler: HandlerFn, resource: AbstractResource, options: ResourceRouteOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError(`handler for ${method} ${resource.canonical} must be a function`);
+    const max = options.clientMaxSize;
+    if (max !== undefined && (!Number.isSafeInteger(max) || max < 0)) throw new RangeError(`clientMaxSize must be a non-negative integer, got ${max}`);
     this.method = method;
     this.handler = handler;
     this.resource = resource;
+    this.clientMaxSize = max;
     this._chain = handler;
     this._staticMatch = undefined;
   }
@@ -96,13 +110,13 @@ export abstract class AbstractResource {
   }
 
   /** Adds a route; a second handler for the same method is refused. */
-  addRoute(method: string, handler: HandlerFn): ResourceRoute {
+  addRoute(method: string, handler: HandlerFn, options?: ResourceRouteOptions): ResourceRoute {
     const m = method.toUpperCase();
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/.test(m)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
     if (this.#routes.has(m) || this.#routes.has('*')) {
       throw new Error(`Added route will never be executed, method ${m} is already registered for ${this.canonical}`);
     }
-    const route = new ResourceRoute(m, handler, this);
+    const route = new ResourceRoute(m, handler, this, options);
     this.#routes.set(m, route);
     return route;
   }

@@ -7,7 +7,7 @@ import type { Handler, HandlerFn, ResourceRoute } from './resources.js';
 import { viewHandler, type ViewClass } from '../view.js';
 import type { GetRouteOptions, UrlDispatcher } from './url-dispatcher.js';
 
-/** Options of a route definition: `name`, and `allowHead` for GET. */
+/** Options of a route definition: `name`, `clientMaxSize`, and `allowHead` for GET. */
 export type RouteDefOptions = GetRouteOptions;
 
 /** One route to register later with `app.addRoutes`. */
@@ -29,8 +29,8 @@ export class RouteDef {
       const route = router.addGet(this.path, this.handler, this.options);
       return [route];
     }
-    const { name } = this.options;
-    return [router.addRoute(this.method, this.path, this.handler, name === undefined ? {} : { name })];
+    const { allowHead: _allowHead, ...rest } = this.options;
+    return [router.addRoute(this.method, this.path, this.handler, rest)];
   }
 }
 

@@ -17,11 +17,12 @@ import {
   type HandlerFn,
   type MatchResult,
   type ResourceRoute,
+  type ResourceRouteOptions,
   type UrlQuery,
 } from './resources.js';
 
 /** Options for `router.addRoute` and friends. */
-export interface RouteOptions {
+export interface RouteOptions extends ResourceRouteOptions {
   /** A unique name, for `router.urlFor(name)`. */
   name?: string;
 }
@@ -128,7 +129,7 @@ export class UrlDispatcher {
   }
 
   /** The resource for `path`: the existing one when path and name agree, as aiohttp reuses its last resource. */
-  addResource(path: string, options: RouteOptions = {}): AbstractResource {
+  addResource(path: string, options: Pick<RouteOptions, 'name'> = {}): AbstractResource {
     this.#checkMutable();
     if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) {
       throw new TypeError(`path should start with '/', got ${JSON.stringify(path)}`);
@@ -139,17 +140,20 @@ export class UrlDispatcher {
     return this.register(path.includes('{') || path.includes('}') ? new DynamicResource(path, name) : new PlainResource(path, name));
   }
 
-  /** Adds a handler for `method` (`'*'` for any) on `path`. */
+  /**
+   * Adds a handler for `method` (`'*'` for any) on `path`; `clientMaxSize` overrides the
+   * application's body limit for this route.
+   */
   addRoute<P extends string>(method: string, path: P, handler: Handler<P>, options: RouteOptions = {}): ResourceRoute {
-    return this.addResource(path, options).addRoute(method, handler as unknown as HandlerFn);
+    return this.addResource(path, options).addRoute(method, handler as unknown as HandlerFn, options);
   }
 
   /** Adds a GET handler, which also answers HEAD unless `allowHead` is false. */
   addGet<P extends string>(path: P, handler: Handler<P>, options: GetRouteOptions = {}): ResourceRoute {
     const { allowHead = true, ...rest } = options;
     const resource = this.addResource(path, rest);
-    if (allowHead) resource.addRoute(METH_HEAD, handler as unknown as HandlerFn);
-    return resource.addRoute(METH_GET, handler as unknown as HandlerFn);
+    if (allowHead) resource.addRoute(METH_HEAD, handler as unknown as HandlerFn, rest);
+    return resource.addRoute(METH_GET, handler as unknown as HandlerFn, rest);
   }
 
   addHead<P extends string>(path: P, handler: Handler<P>, options?: RouteOptions): ResourceRoute {
