@@ -123,6 +123,9 @@ export interface WebSocketLike extends AsyncIterable<WSDataMessage> {
 // aiohttp's THRESHOLD_CONNLOST_ACCESS: a loop that keeps receiving on a closed socket is a bug.
 const CONN_LOST_THRESHOLD = 5;
 const EMPTY = Buffer.alloc(0);
+// Sends that need not wait for the flush all return this one settled promise.
+const SENT: Promise<void> = Promise.resolve();
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 // Weight of a queued message beyond its payload, so floods of tiny messages also pause the socket.
 const MESSAGE_OVERHEAD = 64;
 
@@ -137,6 +140,11 @@ function messageSize(msg: WSMessage): number {
     default:
       return MESSAGE_OVERHEAD;
   }
+}
+
+// Kinds that `receive()` hands out with no state change (everything but the end-of-stream kinds).
+function isPlain(msg: WSMessage): boolean {
+  return msg.type === WSMsgType.TEXT || msg.type === WSMsgType.BINARY || msg.type === WSMsgType.PING || msg.type === WSMsgType.PONG;
 }
 
 function checkSeconds(name: string, value: number | null | undefined): number {
@@ -175,6 +183,12 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   #closeCode: number | null = null;
   #exception: Error | null = null;
   #waiting = false;
+  // The pending receive (at most one): resolved straight from `_on*` without queueing; with
+  // `#waitIterator` set it is a `for await` step and gets an IteratorResult instead of a message.
+  #waitResolve: ((value: any) => void) | undefined = undefined;
+  #waitReject: ((err: Error) => void) | undefined = undefined;
+  #waitIterator: MessageIterator | undefined = undefined;
+  #waitTimer: NodeJS.Timeout | undefined = undefined;
   #connLost = 0;
   #errorQueued = false;
   #transportClosed = false;
@@ -278,7 +292,38 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
    * Waits for the next message (timeout in seconds, default `receiveTimeout`). After the close it
    * returns CLOSING/CLOSED; a timeout rejects with WSReceiveTimeoutError and leaves the socket open.
    */
-  async receive(timeout?: number): Promise<WSMessage> {
+  receive(timeout?: number): Promise<WSMessage> {
+    try {
+      const early = this.#receiveGuard();
+      if (early !== undefined) return Promise.resolve(early);
+      const msg = this.#queue.tryShift();
+      if (msg !== undefined) return Promise.resolve(this.#settle(msg));
+      if (this.#queue.ended) return Promise.resolve(this.#settle(undefined));
+      return this.#wait(undefined, timeout === undefined ? this.#receiveTimeout : checkSeconds('timeout', timeout));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** @internal One `for await` step: the next data message, or done once the close was received. */
+  _next(it: MessageIterator): Promise<IteratorResult<WSDataMessage, undefined>> {
+    try {
+      const early = this.#receiveGuard();
+      if (early !== undefined) return Promise.resolve(it._finish(early));
+      const msg = this.#queue.tryShift();
+      if (msg !== undefined) {
+        return Promise.resolve(isPlain(msg) ? { value: msg as WSDataMessage, done: false } : it._after(this.#settle(msg)));
+      }
+      if (this.#queue.ended) return Promise.resolve(it._after(this.#settle(undefined)));
+      return this.#wait(it, this.#receiveTimeout);
+    } catch (err) {
+      it._done = true;
+      return Promise.reject(err as Error);
+    }
+  }
+
+  // What a receive returns before looking at the queue: a misuse error, CLOSED or CLOSING.
+  #receiveGuard(): WSMessage | undefined {
     if (this.#waiting) {
       throw new WebSocketError('Concurrent call to receive() is not allowed', { code: 'ERR_WS_CONCURRENT_RECEIVE' });
     }
@@ -287,16 +332,11 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
       return WS_CLOSED_MESSAGE;
     }
     if (this.#closing) return WS_CLOSING_MESSAGE;
+    return undefined;
+  }
 
-    let msg = this.#queue.tryShift();
-    if (msg === undefined) {
-      this.#waiting = true;
-      try {
-        msg = await this.#wait(timeout === undefined ? this.#receiveTimeout : checkSeconds('timeout', timeout));
-      } finally {
-        this.#waiting = false;
-      }
-    }
+  // The state change a received message brings (`undefined`: the stream ended without one).
+  #settle(msg: WSMessage | undefined): WSMessage | Promise<WSMessage> {
     if (msg === undefined) {
       this.#setClosed(1006);
       return WS_CLOSED_MESSAGE;
@@ -305,7 +345,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
       case WSMsgType.CLOSE:
         this.#closing = true;
         this.#closeCode = msg.data;
-        if (!this.#closed && this.#autoclose) await this.close();
+        if (!this.#closed && this.#autoclose) return this.close().then(() => msg);
         return msg;
       case WSMsgType.CLOSING:
         this.#closing = true;
@@ -344,18 +384,18 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   }
 
   /** Sends a TEXT message; resolves at once unless the write buffer is full, then when flushed. */
-  async sendStr(data: string, options: WSSendOptions = {}): Promise<void> {
-    if (typeof data !== 'string') throw new TypeError(`data argument must be a string, got ${typeof data}`);
-    return this.#send(data, false, options.compress);
+  sendStr(data: string, options?: WSSendOptions): Promise<void> {
+    if (typeof data !== 'string') return Promise.reject(new TypeError(`data argument must be a string, got ${typeof data}`));
+    return this.#send(data, false, options?.compress);
   }
 
   /** Sends a BINARY message. */
-  async sendBytes(data: Uint8Array, options: WSSendOptions = {}): Promise<void> {
+  sendBytes(data: Uint8Array, options?: WSSendOptions): Promise<void> {
     if (!(data instanceof Uint8Array)) {
-      throw new TypeError(`data argument must be a Buffer or Uint8Array, got ${typeof data}`);
+      return Promise.reject(new TypeError(`data argument must be a Buffer or Uint8Array, got ${typeof data}`));
     }
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return this.#send(buf, true, options.compress);
+    return this.#send(buf, true, options?.compress);
   }
 
   /** Sends `dumps(data)` (default JSON.stringify) as a TEXT message. */
@@ -393,7 +433,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     if (Buffer.byteLength(reason) > 123) throw new RangeError('message must be at most 123 bytes');
 
     this.#cancelHeartbeat();
-    if (this.#waiting && !this.#closed) this.#queue.push(WS_CLOSING_MESSAGE);
+    if (this.#waiting && !this.#closed) this.#deliver(WS_CLOSING_MESSAGE);
     if (this.#closed) return false;
     this.#closed = true;
     // Unread messages are dropped, which also resumes a paused socket so the close reply can arrive.
@@ -429,7 +469,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   /** Drops the socket without a closing handshake; closeCode becomes 1006. */
   terminate(): void {
     this.#cancelHeartbeat();
-    if (this.#waiting && !this.#closed) this.#queue.push(WS_CLOSING_MESSAGE);
+    if (this.#waiting && !this.#closed) this.#deliver(WS_CLOSING_MESSAGE);
     this.#setClosed(1006);
     this.#transport.terminate();
   }
@@ -439,32 +479,40 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     await this.close();
   }
 
-  /** Yields TEXT/BINARY (and PING/PONG/ERROR) messages; ends after CLOSE, CLOSING or CLOSED. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<WSDataMessage, void, undefined> {
-    for (;;) {
-      const msg = await this.receive();
-      if (msg.type === WSMsgType.CLOSE || msg.type === WSMsgType.CLOSING || msg.type === WSMsgType.CLOSED) return;
-      yield msg;
-    }
+  /**
+   * Yields TEXT/BINARY (and PING/PONG/ERROR) messages; ends after CLOSE, CLOSING or CLOSED.
+   * A plain iterator rather than an async generator: one promise per message instead of four.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<WSDataMessage> {
+    return new MessageIterator(this);
   }
 
   /** @internal A complete data message arrived. */
   _onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#heartbeatMs > 0) this.#onActivity();
     if (this.#closed) return;
-    this.#queue.push(isBinary ? new WSBinaryMessage(data) : new WSTextMessage(data.toString('utf8')));
+    // toString() with no argument is Buffer's UTF-8 fast path.
+    const msg = isBinary ? new WSBinaryMessage(data) : new WSTextMessage(data.toString());
+    const resolve = this.#waitResolve;
+    if (resolve === undefined) {
+      this.#queue.push(msg);
+      return;
+    }
+    const it = this.#waitIterator;
+    this.#endWait();
+    resolve(it === undefined ? msg : { value: msg, done: false });
   }
 
   /** @internal A PING arrived (the transport already answered it when autoping is on). */
   _onPing(data: Buffer): void {
     if (this.#heartbeatMs > 0) this.#onActivity();
-    if (!this.#autoping && !this.#closed) this.#queue.push(pingMessage(data));
+    if (!this.#autoping && !this.#closed) this.#deliver(pingMessage(data));
   }
 
   /** @internal A PONG arrived. */
   _onPong(data: Buffer): void {
     if (this.#heartbeatMs > 0) this.#onActivity();
-    if (!this.#autoping && !this.#closed) this.#queue.push(pongMessage(data));
+    if (!this.#autoping && !this.#closed) this.#deliver(pongMessage(data));
   }
 
   /** @internal The peer broke the protocol; the transport is already closing with `err.closeCode`. */
@@ -475,7 +523,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     }
     if (!this.#closed && !this.#errorQueued) {
       this.#errorQueued = true;
-      this.#queue.push(errorMessage(err));
+      this.#deliver(errorMessage(err));
     }
   }
 
@@ -485,9 +533,11 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     this.#cancelHeartbeat();
     if (code !== 1006) this.#peerCloseCode = code;
     if (!this.#closed && !this.#errorQueued) {
-      this.#queue.push(code === 1006 ? WS_CLOSED_MESSAGE : closeMessage(code, reason));
+      this.#deliver(code === 1006 ? WS_CLOSED_MESSAGE : closeMessage(code, reason));
     }
     this.#queue.end();
+    // Nothing more will come: a receive still waiting (after an ERROR was read) gets CLOSED.
+    if (this.#waitResolve !== undefined && this.#queue.length === 0) this.#deliver(undefined);
     this.#transportClosedResolve?.();
   }
 
@@ -496,13 +546,52 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     this.#closeCode ??= code;
   }
 
-  #wait(timeoutSeconds: number): Promise<WSMessage | undefined> {
-    const pending = this.#queue.shift();
-    if (timeoutSeconds === 0) return pending;
-    const timer = setTimeout(() => {
-      this.#queue.cancelWait(new WSReceiveTimeoutError(`No message received within ${timeoutSeconds} seconds`));
-    }, timeoutSeconds * 1000);
-    return pending.finally(() => clearTimeout(timer));
+  // Parks the one pending receive (`it` set: a `for await` step) until `_on*` delivers.
+  #wait(it: MessageIterator | undefined, timeoutSeconds: number): Promise<any> {
+    this.#waiting = true;
+    this.#waitIterator = it;
+    const pending = new Promise((resolve, reject) => {
+      this.#waitResolve = resolve;
+      this.#waitReject = reject;
+    });
+    if (timeoutSeconds > 0) {
+      this.#waitTimer = setTimeout(() => {
+        const reject = this.#waitReject;
+        if (it !== undefined) it._done = true;
+        this.#endWait();
+        reject?.(new WSReceiveTimeoutError(`No message received within ${timeoutSeconds} seconds`));
+      }, timeoutSeconds * 1000);
+    }
+    return pending;
+  }
+
+  #endWait(): void {
+    this.#waiting = false;
+    this.#waitResolve = undefined;
+    this.#waitReject = undefined;
+    this.#waitIterator = undefined;
+    if (this.#waitTimer !== undefined) {
+      clearTimeout(this.#waitTimer);
+      this.#waitTimer = undefined;
+    }
+  }
+
+  // Hands `msg` to the pending receive with the state change it brings, else queues it;
+  // `undefined` (only with a receive pending) is the end of the stream.
+  #deliver(msg: WSMessage | undefined): void {
+    const resolve = this.#waitResolve;
+    if (resolve === undefined) {
+      if (msg !== undefined) this.#queue.push(msg);
+      return;
+    }
+    const it = this.#waitIterator;
+    this.#endWait();
+    if (msg !== undefined && isPlain(msg)) {
+      resolve(it === undefined ? msg : { value: msg, done: false });
+      return;
+    }
+    const settled = this.#settle(msg);
+    resolve(it === undefined ? settled : it._after(settled));
   }
 
   #checkWritable(): void {
@@ -512,11 +601,13 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   }
 
   #send(data: string | Buffer, binary: boolean, compress: boolean | number | undefined): Promise<void> {
-    this.#checkWritable();
+    if (this.#closed || this.#transport.readyState !== OPEN) {
+      return Promise.reject(new WSConnectionClosedError('Cannot write to closing transport'));
+    }
     const deflate = compress === undefined ? true : Boolean(compress);
     if (this.#transport.bufferedAmount < this.#writeHighWaterMark) {
       this.#transport.send(data, binary, deflate);
-      return Promise.resolve();
+      return SENT;
     }
     // Over the mark: wait until this frame is flushed, as aiohttp's writer awaits drain.
     return new Promise((resolve, reject) => {
@@ -569,7 +660,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     this.#exception = err;
     this.#closed = true;
     this.#closeCode = 1006;
-    if (waiting && !this.#closing) this.#queue.push(errorMessage(err));
+    if (waiting && !this.#closing) this.#deliver(errorMessage(err));
     this.#transport.terminate();
   }
 
@@ -578,6 +669,45 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     if (this.#pongTimer !== undefined) clearTimeout(this.#pongTimer);
     this.#heartbeatTimer = undefined;
     this.#pongTimer = undefined;
+  }
+}
+
+/** `for await` over a connection; ends after CLOSE, CLOSING or CLOSED, as aiohttp's `async for`. */
+class MessageIterator implements AsyncIterableIterator<WSDataMessage> {
+  readonly #conn: WebSocketConnection;
+  /** @internal Set once the stream ended (or failed): later steps are done. */
+  _done = false;
+
+  constructor(conn: WebSocketConnection) {
+    this.#conn = conn;
+  }
+
+  next(): Promise<IteratorResult<WSDataMessage, undefined>> {
+    return this._done ? Promise.resolve(DONE) : this.#conn._next(this);
+  }
+
+  /** `break` leaves the socket open, as leaving aiohttp's `async for` does. */
+  return(): Promise<IteratorResult<WSDataMessage, undefined>> {
+    this._done = true;
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<WSDataMessage> {
+    return this;
+  }
+
+  /** @internal `_finish` once a settled message is known (closing first after a CLOSE with autoclose). */
+  _after(settled: WSMessage | Promise<WSMessage>): IteratorResult<WSDataMessage, undefined> | Promise<IteratorResult<WSDataMessage, undefined>> {
+    return settled instanceof Promise ? settled.then((m) => this._finish(m)) : this._finish(settled);
+  }
+
+  /** @internal The result for a settled non-plain message: ERROR is yielded, the end kinds finish. */
+  _finish(msg: WSMessage): IteratorResult<WSDataMessage, undefined> {
+    if (msg.type === WSMsgType.CLOSE || msg.type === WSMsgType.CLOSING || msg.type === WSMsgType.CLOSED) {
+      this._done = true;
+      return DONE;
+    }
+    return { value: msg, done: false };
   }
 }
 

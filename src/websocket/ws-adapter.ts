@@ -27,7 +27,7 @@ export const DEFAULT_MAX_MSG_SIZE = 4 * 1024 * 1024;
 export interface DeflateOptions {
   /** LZ77 window bits 9..15 we ask the server to use (server_max_window_bits); default 15. */
   windowBits?: number;
-  /** Messages smaller than this many bytes are sent uncompressed (default 1024, ws's default). */
+  /** Messages smaller than this many bytes are sent uncompressed (default 1024, ws's default); 0 compresses all. */
   threshold?: number;
   /** Concurrent zlib operations per process (ws's default 10). */
   concurrencyLimit?: number;
@@ -206,11 +206,13 @@ const SEND_OPTS = [
 class WsTransport implements WSTransport {
   readonly #ws: WebSocket;
   readonly #protocol: string | undefined;
+  readonly #threshold: number;
   readonly socket: Socket | undefined;
-  constructor(ws: WebSocket, socket: Duplex | undefined, protocol?: string) {
+  constructor(ws: WebSocket, socket: Duplex | undefined, protocol: string | undefined, threshold: number) {
     this.#ws = ws;
     this.socket = socket instanceof Socket ? socket : undefined;
     this.#protocol = protocol;
+    this.#threshold = threshold;
   }
 
   get readyState(): number {
@@ -226,7 +228,8 @@ class WsTransport implements WSTransport {
   }
 
   send(data: string | Buffer, binary: boolean, compress: boolean, cb?: (err?: Error | null) => void): void {
-    this.#ws.send(data, SEND_OPTS[(binary ? 2 : 0) + (compress ? 1 : 0)] as (typeof SEND_OPTS)[number], cb);
+    const deflate = compress && this.#threshold !== 0 ? !below(data, this.#threshold) : compress;
+    this.#ws.send(data, SEND_OPTS[(binary ? 2 : 0) + (deflate ? 1 : 0)] as (typeof SEND_OPTS)[number], cb);
   }
 
   ping(data: string | Buffer, cb?: (err?: Error | null) => void): void {
@@ -252,6 +255,21 @@ class WsTransport implements WSTransport {
   resume(): void {
     this.#ws.resume();
   }
+}
+
+// Whether `data` is under `limit` bytes of UTF-8, counting only when the length cannot tell.
+function below(data: string | Buffer, limit: number): boolean {
+  if (typeof data !== 'string' || data.length >= limit) return data.length < limit;
+  return data.length * 3 < limit || Buffer.byteLength(data) < limit;
+}
+
+/**
+ * The `threshold` our sends apply when permessage-deflate was negotiated (0: none, or off). ws
+ * itself applies its threshold only under no_context_takeover and deflates every small message
+ * otherwise, which costs more than it saves on short messages.
+ */
+function sendThreshold(limits: WsLimitOptions, windowBits: number): number {
+  return windowBits === 0 || limits.perMessageDeflate === false ? 0 : (limits.perMessageDeflate.threshold ?? 1024);
 }
 
 const WS_STATUS_CODES: Readonly<Record<string, number>> = {
@@ -407,7 +425,8 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
     try {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         socket.removeListener('close', onHandshakeClose);
-        const conn = new Conn(new WsTransport(ws, socket), connectionOptions(options, negotiatedWindowBits(extensions)));
+        const bits = negotiatedWindowBits(extensions);
+        const conn = new Conn(new WsTransport(ws, socket, undefined, sendThreshold(limits, bits)), connectionOptions(options, bits));
         wire(ws, conn);
         resolve(conn);
       });
@@ -544,9 +563,10 @@ export function connectClientSocket<T extends WebSocketConnection = WebSocketCon
       cleanup();
       ws.removeListener('error', onHandshakeError);
       const res = response as IncomingMessage;
+      const bits = negotiatedWindowBits(res.headers['sec-websocket-extensions']);
       const conn = new Conn(
-        new WsTransport(ws, res.socket ?? undefined, selected ?? ''),
-        connectionOptions(options, negotiatedWindowBits(res.headers['sec-websocket-extensions'])),
+        new WsTransport(ws, res.socket ?? undefined, selected ?? '', sendThreshold(limits, bits)),
+        connectionOptions(options, bits),
       );
       wire(ws, conn);
       resolve({

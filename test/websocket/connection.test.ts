@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { WebSocketConnection } from '../../src/websocket/connection.js';
 import type { WSTransport } from '../../src/websocket/connection.js';
-import { WSHeartbeatTimeoutError, protocolError } from '../../src/websocket/errors.js';
+import { WSConnectionClosedError, WSHeartbeatTimeoutError, WSReceiveTimeoutError, protocolError } from '../../src/websocket/errors.js';
 import { WSMsgType } from '../../src/websocket/models.js';
 
 class FakeTransport extends EventEmitter implements WSTransport {
@@ -146,6 +146,90 @@ describe('WebSocketConnection (unit)', () => {
     assert.equal(flushed, false);
     await pending;
     assert.deepEqual(t.sent, ['a', 'b']);
+  });
+
+  it('hands messages that arrive during a pending receive() over in order', async () => {
+    const { ws } = make();
+    const first = ws.receive();
+    ws._onMessage(Buffer.from('a'), false);
+    ws._onMessage(Buffer.from('b'), false);
+    ws._onMessage(Buffer.from([1, 2]), true);
+    assert.equal((await first).data, 'a');
+    assert.equal(await ws.receiveStr(), 'b');
+    assert.deepEqual(await ws.receiveBytes(), Buffer.from([1, 2]));
+  });
+
+  it('for await gets messages pushed while it waits, and a CLOSE then ends it after autoclose', async () => {
+    const { t, ws } = make();
+    t.once('close-frame', () => setImmediate(() => ws._onClose(1000, '')));
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const msg of ws) if (msg.type === WSMsgType.TEXT) seen.push(msg.data);
+    })();
+    ws._onMessage(Buffer.from('x'), false);
+    await new Promise((r) => setImmediate(r));
+    ws._onMessage(Buffer.from('y'), false);
+    ws._onClose(4001, 'bye');
+    await loop;
+    assert.deepEqual(seen, ['x', 'y']);
+    assert.equal(ws.closed, true);
+    assert.equal(ws.closeCode, 4001);
+  });
+
+  it('break leaves the socket open; a new loop and receive() go on with the next message', async () => {
+    const { ws } = make();
+    for (const m of ['1', '2', '3']) ws._onMessage(Buffer.from(m), false);
+    for await (const msg of ws) {
+      assert.equal(msg.data, '1');
+      break;
+    }
+    assert.equal(ws.closed, false);
+    for await (const msg of ws) {
+      assert.equal(msg.data, '2');
+      break;
+    }
+    assert.equal(await ws.receiveStr(), '3');
+  });
+
+  it('a step of for await counts as a pending receive: a concurrent receive() rejects', async () => {
+    const { ws } = make();
+    const it = ws[Symbol.asyncIterator]();
+    const step = it.next();
+    await assert.rejects(ws.receive(), { code: 'ERR_WS_CONCURRENT_RECEIVE' });
+    ws._onMessage(Buffer.from('z'), false);
+    const r = await step;
+    assert.equal(r.done, false);
+    assert.equal(r.value?.data, 'z');
+  });
+
+  it('with receiveTimeout, for await rejects with WSReceiveTimeoutError and then is done', async () => {
+    const { ws } = make({ receiveTimeout: 0.02 });
+    const it = ws[Symbol.asyncIterator]();
+    await assert.rejects(it.next(), WSReceiveTimeoutError);
+    assert.equal(ws.closed, false);
+    ws._onMessage(Buffer.from('late'), false);
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+    assert.equal(await ws.receiveStr(), 'late');
+  });
+
+  it('a receive() waiting when the socket goes away without a close frame gets CLOSED (1006)', async () => {
+    const { ws } = make();
+    const pending = ws.receive();
+    ws._onClose(1006, '');
+    assert.equal((await pending).type, WSMsgType.CLOSED);
+    assert.equal(ws.closeCode, 1006);
+  });
+
+  it('sends report misuse and a closed socket as rejections, never synchronous throws', async () => {
+    const { t, ws } = make();
+    const bad = ws.sendStr(42 as unknown as string);
+    await assert.rejects(bad, TypeError);
+    await assert.rejects(ws.sendBytes('x' as unknown as Uint8Array), TypeError);
+    t.once('close-frame', () => setImmediate(() => ws._onClose(1000, '')));
+    await ws.close();
+    const late = ws.sendStr('x');
+    await assert.rejects(late, WSConnectionClosedError);
+    assert.deepEqual(t.sent, []);
   });
 
   it('rejects bad option values with RangeError naming them', () => {

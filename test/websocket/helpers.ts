@@ -119,6 +119,8 @@ export function frame(
 export interface ParsedFrame {
   opcode: number;
   fin: boolean;
+  /** RSV1: set on a permessage-deflate compressed message. */
+  rsv1: boolean;
   payload: Buffer;
 }
 
@@ -185,7 +187,7 @@ export class FrameReader {
       payload = Buffer.from(payload.map((x, i) => x ^ (key[i % 4] as number)));
     }
     this.#buf = b.subarray(off + len);
-    return { opcode: (b[0] as number) & 0x0f, fin: ((b[0] as number) & 0x80) !== 0, payload };
+    return { opcode: (b[0] as number) & 0x0f, fin: ((b[0] as number) & 0x80) !== 0, rsv1: ((b[0] as number) & 0x40) !== 0, payload };
   }
 }
 

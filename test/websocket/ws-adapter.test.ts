@@ -27,6 +27,7 @@ import {
   selectProtocol,
   wsLimitOptions,
 } from '../../src/websocket/ws-adapter.js';
+import type { ServerSocketOptions } from '../../src/websocket/ws-adapter.js';
 import { frame, rawClient, silentPeer, wsServer } from './helpers.js';
 
 const goodHeaders = {
@@ -211,6 +212,25 @@ describe('createServerSocket', () => {
     const plain = await connectClientSocket(srv.url);
     t.after(() => plain.connection.terminate());
     assert.equal(plain.connection.compress, 0);
+  });
+
+  it('sends messages under the deflate threshold uncompressed, bigger ones compressed; threshold 0 compresses all', async (t) => {
+    const rsv1Of = async (compress: NonNullable<ServerSocketOptions['compress']>): Promise<boolean[]> => {
+      const srv = await wsServer(t, { compress });
+      const { reader, response } = await rawClient(t, srv.port, ['Sec-WebSocket-Extensions: permessage-deflate']);
+      assert.match(response, /permessage-deflate/i);
+      const server = await srv.nextConnection();
+      await server.sendStr('small');
+      await server.sendStr('x'.repeat(2000));
+      await server.sendBytes(Buffer.alloc(100));
+      const flags: boolean[] = [];
+      for (let i = 0; i < 3; i++) flags.push((await reader.next())?.rsv1 ?? false);
+      server.terminate();
+      return flags;
+    };
+    assert.deepEqual(await rsv1Of(true), [false, true, false]);
+    assert.deepEqual(await rsv1Of({ threshold: 50 }), [false, true, true]);
+    assert.deepEqual(await rsv1Of({ threshold: 0 }), [true, true, true]);
   });
 });
 

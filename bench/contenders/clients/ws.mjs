@@ -1,12 +1,19 @@
-// The `ws` package's client: WebSocket-only contender (the raw ws ceiling's client side).
+// The `ws` package's client: WebSocket-only contender (the raw ws ceiling's client side). It does not
+// offer permessage-deflate, so every server it meets speaks the same uncompressed frames as the raw
+// ws server (which never accepts it by default); ws-deflate.mjs is the same client with ws's default offer.
 export const meta = { id: 'ws', label: 'ws', packages: ['ws'], modes: ['ws'] };
 
-export async function create() {
+export function create() {
+  return createWsClient({ perMessageDeflate: false });
+}
+
+/** A ws-client contender with the given ws ClientOptions (shared with ws-deflate.mjs). */
+export async function createWsClient(options) {
   const { WebSocket } = await import('ws');
   return {
     wsConnect(url) {
       return new Promise((resolve, reject) => {
-        const sock = new WebSocket(url);
+        const sock = new WebSocket(url, options);
         const queue = [];
         let waiter = null;
         let closed = null;
