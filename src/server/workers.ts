@@ -171,6 +171,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       slot.worker = fresh.worker;
       await stopWorker(old);
     }
+    if (!shuttingDown) console.error(`aiohttp-ts: reload done, ${slots.length} workers replaced`);
   };
 
   const shutdown = (): void => {

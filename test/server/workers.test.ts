@@ -12,6 +12,8 @@ interface Cluster {
   child: ChildProcess;
   port: number;
   output: () => string;
+  /** Resolves once the child's output (stdout and stderr) matches. */
+  waitForOutput: (re: RegExp) => Promise<void>;
 }
 
 /** Starts the child cluster and waits for its banner; kills it at the end of the test if still running. */
@@ -21,17 +23,31 @@ async function startCluster(t: TestContext): Promise<Cluster> {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let out = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
+  const check = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i]!.re.test(out)) waiters.splice(i, 1)[0]!.resolve();
+    }
+  };
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    check();
+  });
   child.stdout.setEncoding('utf8');
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (d: string) => {
       out += d;
+      check();
       const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m && out.includes('workers')) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`cluster exited early (${String(code)}): ${out}`)));
   });
-  return { child, port, output: () => out };
+  const waitForOutput = (re: RegExp): Promise<void> => new Promise((resolve) => {
+    waiters.push({ re, resolve });
+    check();
+  });
+  return { child, port, output: () => out, waitForOutput };
 }
 
 /**
@@ -83,7 +99,7 @@ describe('runApp({ workers })', () => {
   });
 
   it('reloads the workers one at a time on SIGHUP with zero failed requests', async (t) => {
-    const { port, child } = await startCluster(t);
+    const { port, child, output, waitForOutput } = await startCluster(t);
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     t.after(() => agent.destroy());
     const before = new Set<string>();
@@ -98,12 +114,14 @@ describe('runApp({ workers })', () => {
     const agents: Array<Agent | false> = [agent, agent, false, false];
     const loops = agents.map(async (a: Agent | false) => {
       while (!done && Date.now() < deadline) {
+        // Sorted by when the request started: one sent after the reload is done can only reach a new worker.
+        const sentAfter = phase === 'after';
         try {
           const r = await request(port, '/', a, retried);
           if (r.status !== 200) failures.push(`status ${r.status}`);
           else {
             ok++;
-            (phase === 'after' ? after : before).add(r.body);
+            (sentAfter ? after : before).add(r.body);
           }
         } catch (err) {
           failures.push(String(err));
@@ -112,17 +130,18 @@ describe('runApp({ workers })', () => {
     });
     while (before.size < 2) await new Promise((r) => setImmediate(r));
     phase = 'reloading';
+    const reloaded = waitForOutput(/reload done, 2 workers replaced/);
     child.kill('SIGHUP');
-    // Both old workers are gone once two new pids answer and the old ones exit: watch the output.
+    // The primary says so once every old worker has been replaced and has exited; from then on
+    // only the new pids may answer, on old keep-alive connections or new ones.
     const oldPids = new Set(before);
-    while (Date.now() < deadline) {
-      const r = await request(port, '/');
-      if (!oldPids.has(r.body)) after.add(r.body);
-      if (after.size >= 2) break;
-    }
+    let guard: NodeJS.Timeout | undefined;
+    await Promise.race([reloaded, new Promise((_resolve, reject) => {
+      guard = setTimeout(() => reject(new Error(`no "reload done" within 15 s:\n${output()}`)), 15_000);
+    })]).finally(() => clearTimeout(guard));
     phase = 'after';
-    const tail = Date.now() + 300;
-    while (Date.now() < tail) await new Promise((r) => setTimeout(r, 20));
+    // Keep the loops going after the reload until both new workers have answered.
+    while (after.size < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     done = true;
     await Promise.all(loops);
     assert.deepEqual(failures, [], `failed requests during reload (${ok} ok, ${retried.count} retried)`);
