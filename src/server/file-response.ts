@@ -4,8 +4,7 @@
  * requests of RFC 9110 §13 and §14, and pre-compressed `.br`/`.gz` siblings when accepted.
  */
 import { randomBytes } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, constants as fsConstants, fstat, open, read, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { MultiDictInit } from '../common/multidict.js';
 import { HTTPForbidden, HTTPNotFound } from './exceptions.js';
@@ -32,21 +31,88 @@ export function guessContentType(filename: string): string {
 
 /** Options of FileResponse. */
 export interface FileResponseOptions {
-  /** Bytes read from disk per chunk (default 256 KiB). */
+  /** Bytes read from disk per chunk (default 256 KiB); a file up to this size is sent with one read. */
   chunkSize?: number;
   status?: number;
   headers?: MultiDictInit<string>;
+}
+
+/** @internal What a static route decides about the files a FileResponse opens. */
+export interface FileAccessPolicy {
+  /** Whether the file at `filePath` (opened as `fd`, when it could be opened) may be served. */
+  allows(fd: number | undefined, filePath: string): boolean | Promise<boolean>;
+  /** A directory at the path answers 403 (true) or 404 (false). */
+  readonly directoryForbidden: boolean;
 }
 
 /** Pre-compressed siblings, in the order of preference: brotli then gzip. */
 const SIBLINGS: ReadonlyArray<readonly [encoding: string, suffix: string]> = [['br', '.br'], ['gzip', '.gz']];
 /** More ranges than this in one request is an amplification attempt, not a media player. */
 const MAX_RANGES = 100;
+/** O_NONBLOCK: opening a FIFO (or a device) placed under the root returns at once instead of holding a pool thread. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
+
+/**
+ * What a file path tells without touching the disk (its media type), and which pre-compressed
+ * siblings it had when last looked at. Sibling lookups cost two opens that almost always fail, so
+ * their result is reused for SIBLING_TTL_MS: a sibling added meanwhile is picked up that much
+ * later, and one removed meanwhile is only tried and skipped; what is served is always opened.
+ */
+interface PathInfo {
+  readonly contentType: string;
+  readonly charset: string | undefined;
+  /** Per entry of SIBLINGS: whether it was there, and until when (Date.now() ms) that is trusted. */
+  readonly siblingSeen: [boolean, boolean];
+  readonly siblingUntil: [number, number];
+}
+const SIBLING_TTL_MS = 1000;
+const PATH_INFO_MAX = 1024;
+const pathInfos = new Map<string, PathInfo>();
+
+function pathInfo(filePath: string): PathInfo {
+  let info = pathInfos.get(filePath);
+  if (info === undefined) {
+    const contentType = guessContentType(filePath);
+    info = { contentType, charset: TEXT_LIKE.test(contentType) ? 'utf-8' : undefined, siblingSeen: [false, false], siblingUntil: [0, 0] };
+    // Oldest first out: a Map iterates in insertion order.
+    if (pathInfos.size >= PATH_INFO_MAX) pathInfos.delete(pathInfos.keys().next().value!);
+    pathInfos.set(filePath, info);
+  }
+  return info;
+}
+
+/** A file opened for sending: its descriptor, its stats and its content coding (a sibling's). */
+interface OpenedFile {
+  fd: number;
+  st: Stats;
+  encoding: string | undefined;
+  variants: boolean;
+}
+
+function ignore(): void {}
+
+// node:fs callbacks on plain descriptors: FileHandle's promise layer costs more per call, and each
+// of these runs once or twice per request. Every descriptor is closed in a `finally`.
+function openFile(p: string): Promise<number> {
+  return new Promise((resolve, reject) => open(p, OPEN_FLAGS, (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+function statFile(fd: number): Promise<Stats> {
+  return new Promise((resolve, reject) => fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
+}
+function readAt(fd: number, buf: Buffer, offset: number, length: number, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, offset, length, pos, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** Closes without waiting: the response need not wait for it, and a failed close changes nothing. */
+function closeSoon(fd: number): void {
+  close(fd, ignore);
+}
 
 /** The encodings Accept-Encoding allows (q > 0), lower-cased; `*` stands for any. */
-function acceptedEncodings(header: string | undefined): Set<string> {
+function acceptedEncodings(header: string | undefined): Set<string> | undefined {
+  if (header === undefined || header === '') return undefined;
   const out = new Set<string>();
-  if (header === undefined) return out;
   for (const item of header.split(',')) {
     const [name = '', ...params] = item.split(';');
     const q = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith('q='));
@@ -113,8 +179,8 @@ function toHttpDate(ms: number): string {
 export class FileResponse extends StreamResponse {
   readonly path: string;
   readonly #chunkSize: number;
-  /** @internal Set by static routes: may this path be opened (symlink policy for siblings)? */
-  _allowPath: ((p: string) => Promise<boolean>) | undefined;
+  /** @internal Set by static routes: the symlink policy and how a directory answers. */
+  _policy: FileAccessPolicy | undefined;
 
   constructor(filePath: string, options: FileResponseOptions = {}) {
     const { chunkSize = 256 * 1024, ...rest } = options;
@@ -122,90 +188,120 @@ export class FileResponse extends StreamResponse {
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
     this.path = filePath;
     this.#chunkSize = chunkSize;
-    this._allowPath = undefined;
+    this._policy = undefined;
   }
 
-  /** Opens the file or an accepted pre-compressed sibling; returns the handle, its stats and its encoding. */
-  async #openBest(request: Request<any>): Promise<{ fh: FileHandle; st: BigIntStats; encoding: string | undefined; variants: boolean }> {
-    const accepted = acceptedEncodings(request.headers.get('accept-encoding'));
-    let variants = false;
-    for (const [encoding, suffix] of SIBLINGS) {
-      const p = this.path + suffix;
-      const fh = await open(p, 'r').catch(() => undefined);
-      if (fh === undefined) continue;
-      const st = await fh.stat({ bigint: true });
-      const ok = st.isFile() && (this._allowPath === undefined || (await this._allowPath(p)));
-      if (ok) variants = true;
-      if (ok && (accepted.has(encoding) || accepted.has('*'))) return { fh, st, encoding, variants };
-      await fh.close();
-    }
-    const fh = await open(this.path, 'r');
+  /**
+   * Opens `p` and checks it is a regular file the policy allows; undefined when it is missing or
+   * not allowed. A directory throws 403 or 404 (by the policy); an unreadable file 403, unless
+   * the policy refuses it, which keeps files outside a static root indistinguishable from missing ones.
+   */
+  async #tryOpen(p: string, sibling: boolean): Promise<{ fd: number; st: Stats } | undefined> {
+    const policy = this._policy;
+    let fd: number;
     try {
-      const st = await fh.stat({ bigint: true });
-      return { fh, st, encoding: undefined, variants };
+      fd = await openFile(p);
     } catch (err) {
-      await fh.close();
+      const code = (err as { code?: string }).code;
+      if (sibling || (code !== undefined && NOT_FOUND_CODES.has(code))) return undefined;
+      if (code === 'EISDIR') throw policy?.directoryForbidden === true ? new HTTPForbidden() : new HTTPNotFound();
+      if (code === 'EACCES' || code === 'EPERM') {
+        if (policy !== undefined && !(await policy.allows(undefined, p))) return undefined;
+        throw new HTTPForbidden();
+      }
       throw err;
     }
+    try {
+      if (policy !== undefined) {
+        const ok = policy.allows(fd, p);
+        if (ok !== true && (ok === false || !(await ok))) {
+          closeSoon(fd);
+          return undefined;
+        }
+      }
+      const st = await statFile(fd);
+      if (st.isFile()) return { fd, st };
+      closeSoon(fd);
+      if (!sibling && st.isDirectory()) throw policy?.directoryForbidden === true ? new HTTPForbidden() : new HTTPNotFound();
+      return undefined;
+    } catch (err) {
+      closeSoon(fd);
+      throw err;
+    }
+  }
+
+  /** Opens the file or an accepted pre-compressed sibling; throws 404/403 as the file warrants. */
+  async #openBest(request: Request<any>): Promise<OpenedFile> {
+    const info = pathInfo(this.path);
+    const accepted = acceptedEncodings(request._header('accept-encoding'));
+    const now = Date.now();
+    let variants = false;
+    for (let i = 0; i < SIBLINGS.length; i++) {
+      const [encoding, suffix] = SIBLINGS[i]!;
+      const known = info.siblingUntil[i]! > now;
+      if (known && !info.siblingSeen[i]) continue;
+      const wanted = accepted !== undefined && (accepted.has(encoding) || accepted.has('*'));
+      if (known && !wanted) {
+        variants = true;
+        continue;
+      }
+      const sib = await this.#tryOpen(this.path + suffix, true);
+      info.siblingSeen[i] = sib !== undefined;
+      info.siblingUntil[i] = now + SIBLING_TTL_MS;
+      if (sib === undefined) continue;
+      variants = true;
+      if (wanted) return { fd: sib.fd, st: sib.st, encoding, variants };
+      closeSoon(sib.fd);
+    }
+    const main = await this.#tryOpen(this.path, false);
+    if (main === undefined) throw new HTTPNotFound();
+    return { fd: main.fd, st: main.st, encoding: undefined, variants };
   }
 
   /** Checks preconditions and ranges, sends headers, then the file (or the ranges of it). */
   override async prepare(request: Request<any>): Promise<void> {
     if (this.prepared) return;
-    let best;
+    const { fd, st, encoding, variants } = await this.#openBest(request);
     try {
-      best = await this.#openBest(request);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'EACCES' || code === 'EPERM') throw new HTTPForbidden();
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ELOOP') throw new HTTPNotFound();
-      throw err;
-    }
-    const { fh, st, encoding, variants } = best;
-    try {
-      if (!st.isFile()) throw new HTTPNotFound();
-      await this.#send(request, fh, st, encoding, variants);
+      await this.#send(request, fd, st, encoding, variants);
     } finally {
-      await fh.close();
+      closeSoon(fd);
     }
   }
 
-  async #send(request: Request<any>, fh: FileHandle, st: BigIntStats, encoding: string | undefined, variants: boolean): Promise<void> {
-    const size = Number(st.size);
-    const mtimeMs = Number(st.mtimeMs);
-    const etag = `"${st.mtimeNs.toString(16)}-${st.size.toString(16)}"`;
-    const lastModified = toHttpDate(mtimeMs);
+  async #send(request: Request<any>, fd: number, st: Stats, encoding: string | undefined, variants: boolean): Promise<void> {
+    const size = st.size;
+    const mtimeMs = st.mtimeMs;
+    // Microseconds of mtime and the size: what changes when the file does, without BigInt stats.
+    const etag = `"${Math.floor(mtimeMs * 1000).toString(16)}-${size.toString(16)}"`;
     const mtimeSec = Math.floor(mtimeMs / 1000) * 1000;
     const h = this.headers;
-    const reqH = request.headers;
     const method = request.method;
     const getLike = method === 'GET' || method === 'HEAD';
     h.set('ETag', etag);
-    h.set('Last-Modified', lastModified);
+    h.set('Last-Modified', toHttpDate(mtimeMs));
     h.set('Accept-Ranges', 'bytes');
     if (variants) h.set('Vary', 'Accept-Encoding');
     if (encoding !== undefined) h.set('Content-Encoding', encoding);
     if (this.contentType === undefined) {
-      const ct = guessContentType(this.path);
-      this.contentType = ct;
-      if (TEXT_LIKE.test(ct) && this.charset === undefined) this.charset = 'utf-8';
+      const info = pathInfo(this.path);
+      this._setDefaultType(info.contentType, info.charset);
     }
 
     // RFC 9110 §13.2.2: If-Match, then If-Unmodified-Since, then If-None-Match, then If-Modified-Since.
-    const ifMatch = reqH.get('if-match');
-    const ifUnmodified = httpDate(reqH.get('if-unmodified-since'));
-    if ((ifMatch !== undefined && !etagMatches(ifMatch, etag, true)) || (ifMatch === undefined && mtimeSec > ifUnmodified)) {
+    const ifMatch = request._header('if-match');
+    if (ifMatch !== undefined ? !etagMatches(ifMatch, etag, true) : mtimeSec > httpDate(request._header('if-unmodified-since'))) {
       return this.#empty(request, 412);
     }
-    const ifNoneMatch = reqH.get('if-none-match');
-    if (ifNoneMatch !== undefined ? etagMatches(ifNoneMatch, etag, false) : getLike && mtimeSec <= httpDate(reqH.get('if-modified-since'))) {
+    const ifNoneMatch = request._header('if-none-match');
+    if (ifNoneMatch !== undefined ? etagMatches(ifNoneMatch, etag, false) : getLike && mtimeSec <= httpDate(request._header('if-modified-since'))) {
       return this.#empty(request, getLike ? 304 : 412);
     }
 
     let ranges: Array<[number, number]> | null = null;
-    const rangeHeader = reqH.get('range');
+    const rangeHeader = request._header('range');
     if (rangeHeader !== undefined && method === 'GET' && this.status === 200) {
-      const ifRange = reqH.get('if-range');
+      const ifRange = request._header('if-range');
       // RFC 9110 §13.1.5: a Range applies only while the representation is unchanged.
       const fresh = ifRange === undefined || (ifRange.startsWith('"') ? ifRange === etag : httpDate(ifRange) === mtimeSec);
       if (fresh) ranges = parseRange(rangeHeader, size);
@@ -214,21 +310,31 @@ export class FileResponse extends StreamResponse {
       h.set('Content-Range', `bytes */${size}`);
       return this.#empty(request, 416);
     }
-    if (ranges === null) {
-      this.contentLength = size;
+    if (ranges === null || ranges.length === 1) {
+      let start = 0;
+      let end = size - 1;
+      if (ranges !== null) {
+        [start, end] = ranges[0]!;
+        this.setStatus(206);
+        h.set('Content-Range', `bytes ${start}-${end}/${size}`);
+      }
+      const length = end - start + 1;
+      this.contentLength = length;
+      if (method === 'HEAD' || length === 0) {
+        await super.prepare(request);
+        return this.writeEof();
+      }
+      if (length <= this.#chunkSize) {
+        // One read, then headers and body in one go: no stream, no wait for 'drain'.
+        const buf = await this.#read(fd, start, length);
+        await super.prepare(request);
+        return this.writeEof(buf);
+      }
       await super.prepare(request);
-      if (method !== 'HEAD') await this.#stream(fh, 0, size - 1);
+      await this.#stream(fd, start, end);
       return this.writeEof();
     }
     this.setStatus(206);
-    if (ranges.length === 1) {
-      const [start, end] = ranges[0]!;
-      h.set('Content-Range', `bytes ${start}-${end}/${size}`);
-      this.contentLength = end - start + 1;
-      await super.prepare(request);
-      await this.#stream(fh, start, end);
-      return this.writeEof();
-    }
     const boundary = randomBytes(12).toString('hex');
     const partType = this._contentTypeHeader() ?? 'application/octet-stream';
     const heads = ranges.map(([s, e], i) => Buffer.from(`${i ? '\r\n' : ''}--${boundary}\r\nContent-Type: ${partType}\r\nContent-Range: bytes ${s}-${e}/${size}\r\n\r\n`));
@@ -240,7 +346,7 @@ export class FileResponse extends StreamResponse {
     await super.prepare(request);
     for (let i = 0; i < ranges.length; i++) {
       await this.write(heads[i]!);
-      await this.#stream(fh, ranges[i]![0], ranges[i]![1]);
+      await this.#stream(fd, ranges[i]![0], ranges[i]![1]);
     }
     return this.writeEof(tail);
   }
@@ -257,16 +363,24 @@ export class FileResponse extends StreamResponse {
     return this.writeEof();
   }
 
-  /** Streams bytes start..end (inclusive); `write()` waits for the socket to drain, so memory stays at one chunk. */
-  async #stream(fh: FileHandle, start: number, end: number): Promise<void> {
-    let pos = start;
-    while (pos <= end) {
-      const want = Math.min(this.#chunkSize, end - pos + 1);
-      // A fresh buffer per chunk: the socket may still hold the previous one.
-      const { bytesRead, buffer } = await fh.read(Buffer.allocUnsafe(want), 0, want, pos);
+  /** Reads exactly `length` bytes at `pos` into a fresh buffer (the socket may still hold the previous one). */
+  async #read(fd: number, pos: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const bytesRead = await readAt(fd, buf, got, length - got, pos + got);
       if (bytesRead === 0) throw new Error(`${this.path} shrank while being sent`);
-      await this.write(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
-      pos += bytesRead;
+      got += bytesRead;
+    }
+    return buf;
+  }
+
+  /** Streams bytes start..end (inclusive); `write()` waits for the socket to drain, so memory stays at one chunk. */
+  async #stream(fd: number, start: number, end: number): Promise<void> {
+    for (let pos = start; pos <= end; ) {
+      const want = Math.min(this.#chunkSize, end - pos + 1);
+      await this.write(await this.#read(fd, pos, want));
+      pos += want;
     }
   }
 }

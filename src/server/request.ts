@@ -79,6 +79,51 @@ function bodyError(err: unknown, max: number, size: number): unknown {
 }
 
 /**
+ * The whole identity body of `msg` from its 'data' events, failing with a 413 past `max` bytes (0:
+ * no limit) without destroying the message, so the 413 still reaches the client. A body that came
+ * in one chunk is returned as is; several are copied once into one buffer.
+ */
+function collectBody(msg: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      msg.removeListener('data', onData);
+      msg.removeListener('end', onEnd);
+      msg.removeListener('error', onError);
+      msg.removeListener('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (max > 0 && size > max) {
+        cleanup();
+        msg.pause();
+        reject(new HTTPRequestEntityTooLarge(max, size));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    // Destroyed without an error (and without 'end'): the body is incomplete.
+    const onClose = (): void => {
+      cleanup();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    msg.on('data', onData);
+    msg.on('end', onEnd);
+    msg.on('error', onError);
+    msg.on('close', onClose);
+  });
+}
+
+/**
  * An incoming HTTP request; `matchInfo` is typed by the route path.
  * @example
  * app.router.addGet('/users/{id}', async (request) => web.jsonResponse({ id: request.matchInfo.id }));
@@ -190,6 +235,11 @@ export class Request<Params = Record<string, string>> {
     if (o !== undefined) return o.get(name);
     const v = this.#message.headers[name];
     return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  /** @internal One header by lower-case name, without building the `headers` multidict (hot path). */
+  _header(name: string): string | undefined {
+    return this.#header(name);
   }
 
   /**
@@ -416,20 +466,33 @@ export class Request<Params = Record<string, string>> {
     return (this.#body ??= this.#readBody());
   }
 
-  async #readBody(): Promise<Buffer> {
-    if (this._upgrade !== undefined) return EMPTY_BUFFER;
+  #readBody(): Promise<Buffer> {
+    if (this._upgrade !== undefined) return Promise.resolve(EMPTY_BUFFER);
     const max = this.clientMaxSize;
     const cl = this.#message.headers['content-length'];
     const declared = cl === undefined ? undefined : Number(cl);
-    if (max > 0 && declared !== undefined && declared > max) throw new HTTPRequestEntityTooLarge(max, declared);
+    if (max > 0 && declared !== undefined && declared > max) return Promise.reject(new HTTPRequestEntityTooLarge(max, declared));
     const msg = this.#message;
-    const source = this.#decoded(max);
-    if (source === msg && msg.complete && msg.readableLength === 0) return EMPTY_BUFFER;
+    let source: Readable;
+    try {
+      source = this.#decoded(max);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (source === msg) {
+      if (msg.complete && msg.readableLength === 0) return Promise.resolve(EMPTY_BUFFER);
+      // The common case, an identity body: 'data' events straight off the message (no async iterator).
+      if (msg.readableFlowing !== false && !msg.readableDidRead) return collectBody(msg, max);
+    }
+    return this.#readStream(source, max);
+  }
+
+  async #readStream(source: Readable, max: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       // Not destroying the message on a 413 lets the response reach the client before the close.
-      for await (const chunk of source.iterator({ destroyOnReturn: source !== msg }) as AsyncIterable<Buffer>) {
+      for await (const chunk of source.iterator({ destroyOnReturn: source !== this.#message }) as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (max > 0 && size > max) throw new HTTPRequestEntityTooLarge(max, size);
         chunks.push(chunk);
@@ -441,18 +504,21 @@ export class Request<Params = Record<string, string>> {
   }
 
   /** The body decoded with the request charset (UTF-8 by default). */
-  async text(): Promise<string> {
-    return decodeText(await this.read(), this.charset);
+  text(): Promise<string> {
+    return this.read().then((body) => decodeText(body, this.charset));
   }
 
   /** The body parsed as JSON; invalid JSON throws HTTPBadRequest (400). */
-  async json<T = unknown>(loads: (text: string) => unknown = JSON.parse): Promise<T> {
-    const body = await this.text();
-    try {
-      return loads(body) as T;
-    } catch (err) {
-      throw new HTTPBadRequest({ text: `Invalid JSON in request body: ${(err as Error).message}` });
-    }
+  json<T = unknown>(loads: (text: string) => unknown = JSON.parse): Promise<T> {
+    // One promise hop: read, decode and parse in one callback.
+    return this.read().then((body) => {
+      const text = decodeText(body, this.charset);
+      try {
+        return loads(text) as T;
+      } catch (err) {
+        throw new HTTPBadRequest({ text: `Invalid JSON in request body: ${(err as Error).message}` });
+      }
+    });
   }
 
   /**

@@ -453,6 +453,14 @@ export class Response extends StreamResponse {
     if (this.charset !== undefined) bufferEncoding(this.charset);
   }
 
+  /** @internal A UTF-8 text response of a known-good media type, without option parsing (hot path). */
+  static _ofText(text: string, contentType: string): Response {
+    const r = new Response();
+    r._setDefaultType(contentType, 'utf-8');
+    r.#body = text;
+    return r;
+  }
+
   /** The body bytes (a string body is encoded with `charset`). */
   get body(): Uint8Array | null {
     const b = this.#body;
@@ -552,6 +560,8 @@ export class Response extends StreamResponse {
   }
 }
 
+const DUMPS_NOT_STRING = 'jsonResponse: dumps() must return a string (JSON.stringify gives undefined for undefined)';
+
 /** Options of jsonResponse. */
 export interface JsonResponseOptions extends StreamResponseOptions {
   contentType?: string;
@@ -563,9 +573,14 @@ export interface JsonResponseOptions extends StreamResponseOptions {
  * @example
  * return web.jsonResponse({ ok: true }, { status: 201 });
  */
-export function jsonResponse(data: unknown, options: JsonResponseOptions = {}): Response {
+export function jsonResponse(data: unknown, options?: JsonResponseOptions): Response {
+  if (options === undefined) {
+    const text = JSON.stringify(data) as string | undefined;
+    if (typeof text !== 'string') throw new TypeError(DUMPS_NOT_STRING);
+    return Response._ofText(text, 'application/json');
+  }
   const { dumps = JSON.stringify, contentType = 'application/json', ...rest } = options;
   const text = dumps(data);
-  if (typeof text !== 'string') throw new TypeError('jsonResponse: dumps() must return a string (JSON.stringify gives undefined for undefined)');
+  if (typeof text !== 'string') throw new TypeError(DUMPS_NOT_STRING);
   return new Response({ ...rest, text, contentType });
 }

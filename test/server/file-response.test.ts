@@ -11,6 +11,18 @@ import { serve, type Served } from '../helpers/server.js';
 
 const run = promisify(execFile);
 
+/** A GET through node:http, which (unlike fetch) neither sends nor decodes Accept-Encoding by itself. */
+async function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const { get } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
 describe('FileResponse', () => {
   let dir: string;
   let served: Served;
@@ -142,6 +154,65 @@ describe('FileResponse', () => {
     assert.equal(raw.headers['content-type'], 'text/html; charset=utf-8');
     assert.notEqual(raw.headers['etag'], plain.headers.get('etag'));
     assert.equal(gunzipSync(raw.body).toString(), '<p>plain</p>');
+  });
+
+  it('sends a file no larger than chunkSize in one read, with Range, HEAD and 304 intact', async (t) => {
+    const app = new Application();
+    const exact = Buffer.from('e'.repeat(99) + 'E');
+    const over = Buffer.concat([exact, Buffer.from('!')]);
+    await writeFile(path.join(dir, 'exact.bin'), exact);
+    await writeFile(path.join(dir, 'over.bin'), over);
+    app.router.addGet('/exact', () => new FileResponse(path.join(dir, 'exact.bin'), { chunkSize: 100 }));
+    app.router.addGet('/over', () => new FileResponse(path.join(dir, 'over.bin'), { chunkSize: 100 }));
+    app.router.addGet('/small', () => new FileResponse(path.join(dir, 'page.html')));
+    const s = await serve(app, t);
+    const at = (p: string, headers: Record<string, string> = {}, method = 'GET') => fetch(s.url + p, { headers: { 'accept-encoding': 'identity', ...headers }, method });
+    assert.deepEqual(Buffer.from(await (await at('/exact')).arrayBuffer()), exact);
+    assert.deepEqual(Buffer.from(await (await at('/over')).arrayBuffer()), over);
+    const full = await at('/small');
+    assert.equal(full.headers.get('content-length'), '12');
+    assert.equal(await full.text(), '<p>plain</p>');
+    const part = await at('/small', { range: 'bytes=3-7' });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), 'bytes 3-7/12');
+    assert.equal(await part.text(), 'plain');
+    const head = await at('/small', {}, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '12');
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    const etag = full.headers.get('etag')!;
+    assert.equal((await at('/small', { 'if-none-match': etag })).status, 304);
+    assert.equal((await at('/small', { 'if-modified-since': full.headers.get('last-modified')! })).status, 304);
+  });
+
+  it('stops serving a .gz sibling once it is removed', async (t) => {
+    await writeFile(path.join(dir, 'late.txt'), 'plain text');
+    await writeFile(path.join(dir, 'late.txt.gz'), gzipSync('plain text'));
+    const app = new Application();
+    app.router.addGet('/late', () => new FileResponse(path.join(dir, 'late.txt')));
+    const s = await serve(app, t);
+    const gz = await rawGet(`${s.url}/late`, { 'accept-encoding': 'gzip' });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.body).toString(), 'plain text');
+    await rm(path.join(dir, 'late.txt.gz'));
+    const plain = await rawGet(`${s.url}/late`, { 'accept-encoding': 'gzip' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body.toString(), 'plain text');
+  });
+
+  it('answers a FIFO with 404 and skips a FIFO sibling, without waiting for a writer', { timeout: 10_000 }, async (t) => {
+    await run('mkfifo', [path.join(dir, 'fifo.txt'), path.join(dir, 'data.txt.br')]);
+    t.after(() => Promise.all([rm(path.join(dir, 'fifo.txt')), rm(path.join(dir, 'data.txt.br'))]));
+    const app = new Application();
+    app.router.addGet('/fifo', () => new FileResponse(path.join(dir, 'fifo.txt')));
+    app.router.addGet('/data', () => new FileResponse(path.join(dir, 'data.txt')));
+    const s = await serve(app, t);
+    assert.equal((await fetch(`${s.url}/fifo`)).status, 404);
+    const res = await rawGet(`${s.url}/data`, { 'accept-encoding': 'br' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-encoding'], undefined);
+    assert.deepEqual(res.body, content);
   });
 
   it('stops reading the file while the client does not read (back-pressure)', async (t) => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as undiciRequest } from 'undici';
 import * as web from '../../src/server/index.js';
-import { parseRaw, rawRequest, serve } from '../helpers/server.js';
+import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
 
 describe('Request', () => {
   it('exposes method, url, path, query, headers, cookies, host and peer data', async (t) => {
@@ -78,6 +78,75 @@ describe('Request', () => {
     assert.equal(await latin.text(), 'iso-8859-1:café');
     const json = await fetch(`${url}/json`, { method: 'POST', body: '{"a":[1,2]}', headers: { 'content-type': 'application/json' } });
     assert.deepEqual(await json.json(), { got: { a: [1, 2] } });
+  });
+
+  it('reads a body that arrives in pieces after the handler started reading', async (t) => {
+    const app = new web.Application({ clientMaxSize: 100 });
+    let started!: () => void;
+    const didStart = new Promise<void>((r) => (started = r));
+    app.router.addPost('/', async (request) => {
+      const body = request.json();
+      started();
+      return web.jsonResponse(await body);
+    });
+    const { port } = await serve(app, t);
+    const net = await import('node:net');
+    const sock = net.connect(port, '127.0.0.1');
+    t.after(() => sock.destroy());
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise((r) => sock.once('close', r));
+    const body = '{"a":"' + 'x'.repeat(40) + '"}';
+    sock.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+    await didStart;
+    sock.write(body.slice(10, 20));
+    sock.write(body.slice(20));
+    await closed;
+    const res = parseRaw(Buffer.concat(chunks).toString('latin1'));
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { a: 'x'.repeat(40) });
+  });
+
+  it('decodes JSON by its charset and through a Content-Encoding', async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/', async (request) => web.jsonResponse(await request.json()));
+    const { url } = await serve(app, t);
+    const latin = await fetch(url, { method: 'POST', body: Buffer.from('{"w":"café"}', 'latin1'), headers: { 'content-type': 'application/json; charset=iso-8859-1' } });
+    assert.deepEqual(await latin.json(), { w: 'café' });
+    const { gzipSync } = await import('node:zlib');
+    const gz = await undiciRequest(url, { method: 'POST', body: gzipSync('{"z":[1,2,3]}'), headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' } });
+    assert.equal(gz.statusCode, 200);
+    assert.deepEqual(await gz.body.json(), { z: [1, 2, 3] });
+  });
+
+  it('fails a body read when the client leaves before sending all of it', async (t) => {
+    const app = new web.Application({ logger: captureLogger() });
+    let failed!: (err: unknown) => void;
+    const readError = new Promise<unknown>((r) => (failed = r));
+    let started!: () => void;
+    const didStart = new Promise<void>((r) => (started = r));
+    app.router.addPost('/', async (request) => {
+      const body = request.read();
+      started();
+      try {
+        await body;
+      } catch (err) {
+        failed(err);
+        throw err;
+      }
+      failed(undefined);
+      return new web.Response({ text: 'complete?' });
+    });
+    const { port } = await serve(app, t);
+    const net = await import('node:net');
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part');
+    await didStart;
+    sock.destroy();
+    const err = (await readError) as { code?: string } | undefined;
+    assert.ok(err !== undefined, 'the read resolved without the whole body');
+    assert.ok(err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE', `code ${err.code}`);
   });
 
   it('answers invalid JSON with 400 and a clear reason', async (t) => {

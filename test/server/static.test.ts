@@ -116,6 +116,27 @@ describe('static routes', () => {
     assert.equal(dir.status, 403);
   });
 
+  it('answers a directory with 403, and a symlink to a directory outside the root like a missing file', async (t) => {
+    await mkdir(path.join(base, 'outside-dir'), { recursive: true });
+    await writeFile(path.join(base, 'outside-dir', 'x.txt'), SECRET);
+    const root = path.join(base, 'root');
+    await symlink(path.join(base, 'outside-dir'), path.join(root, 'dir-out'));
+    t.after(() => rm(path.join(root, 'dir-out')));
+    const plain = new Application();
+    plain.router.addStatic('/p', root);
+    const s = await serve(plain, t);
+    const get = async (target: string) => parseRaw(await rawRequest(s.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    assert.equal((await get('/p/sub')).status, 403);
+    assert.equal((await get('/p/')).status, 403);
+    assert.equal((await get('/p/sub/b.txt')).body, 'bee');
+    const out = await get('/p/dir-out');
+    assert.equal(out.status, 404);
+    assert.equal(out.body, '404: Not Found');
+    const inside = await get('/p/dir-out/x.txt');
+    assert.equal(inside.status, 404);
+    assert.ok(!inside.body.includes(SECRET));
+  });
+
   it('lists directories with escaped names', async () => {
     const r = await raw('/static/');
     assert.equal(r.status, 200);

@@ -5,14 +5,14 @@
  * the response says nothing about the filesystem beyond the root.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { HTTPForbidden, HTTPNotFound } from '../exceptions.js';
-import { FileResponse } from '../file-response.js';
+import { HTTPNotFound } from '../exceptions.js';
+import { FileResponse, type FileAccessPolicy, type FileResponseOptions } from '../file-response.js';
 import type { Request } from '../request.js';
 import { Response, type StreamResponse } from '../response.js';
-import { PrefixResource, queryString, type UrlQuery } from './resources.js';
+import { PrefixResource, queryString, type MaybePromise, type UrlQuery } from './resources.js';
 
 /** Options of `router.addStatic`. */
 export interface StaticOptions {
@@ -27,6 +27,22 @@ export interface StaticOptions {
   chunkSize?: number;
 }
 
+/** Whether `/proc/self/fd` names opened files (Linux); cleared on the first failure. */
+let procFd = process.platform === 'linux';
+
+/** The path an open descriptor resolves to, symlinks followed, or undefined where the OS cannot say. */
+function openedPath(fd: number): string | undefined {
+  if (!procFd) return undefined;
+  try {
+    // One in-kernel lookup, no disk access: cheaper than realpath's lstat per component, and it
+    // checks the file actually opened rather than the path a moment before.
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    procFd = false;
+    return undefined;
+  }
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -37,7 +53,8 @@ export class StaticResource extends PrefixResource {
   readonly #showIndex: boolean;
   readonly #followSymlinks: boolean;
   readonly #appendVersion: boolean;
-  readonly #chunkSize: number | undefined;
+  readonly #fileOptions: FileResponseOptions;
+  readonly #policy: FileAccessPolicy;
   #realRoot: string | undefined;
 
   constructor(prefix: string, directory: string, options: StaticOptions = {}) {
@@ -53,9 +70,10 @@ export class StaticResource extends PrefixResource {
     this.#showIndex = options.showIndex ?? false;
     this.#followSymlinks = options.followSymlinks ?? false;
     this.#appendVersion = options.appendVersion ?? false;
-    this.#chunkSize = options.chunkSize;
+    this.#fileOptions = options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize };
+    this.#policy = { allows: (fd, p) => this.#allowedFile(fd, p), directoryForbidden: true };
     this.#realRoot = dir;
-    const handler = (request: Request): Promise<StreamResponse> => this.#handle(request);
+    const handler = (request: Request): MaybePromise<StreamResponse> => this.#handle(request);
     this.addRoute('GET', handler);
     this.addRoute('HEAD', handler);
   }
@@ -107,6 +125,13 @@ export class StaticResource extends PrefixResource {
     }
   }
 
+  /** The symlink policy for a file a FileResponse opened (`fd`) or could not open. */
+  #allowedFile(fd: number | undefined, p: string): boolean | Promise<boolean> {
+    if (this.#followSymlinks) return true;
+    const real = fd === undefined ? undefined : openedPath(fd);
+    return real === undefined ? this.#allowed(p) : this.#inside(real, this.#realRoot ?? this.directory);
+  }
+
   #resolveSync(filename: string): string | undefined {
     const full = this.#lexical(filename);
     if (full === undefined) return undefined;
@@ -118,19 +143,29 @@ export class StaticResource extends PrefixResource {
     }
   }
 
-  async #handle(request: Request): Promise<StreamResponse> {
-    const filename = request.matchInfo['filename'] ?? '';
-    const full = this.#lexical(filename);
-    if (full === undefined || !(await this.#allowed(full))) throw new HTTPNotFound();
+  /**
+   * The file response for a request; its prepare() opens the file once and applies the symlink
+   * policy to what it opened (a directory there is a 403). Only with showIndex is the path looked
+   * at first, to answer a directory with its listing.
+   */
+  #handle(request: Request): MaybePromise<StreamResponse> {
+    const full = this.#lexical(request.matchInfo['filename'] ?? '');
+    if (full === undefined) throw new HTTPNotFound();
+    if (this.#showIndex) return this.#handleIndexed(full);
+    return this.#fileResponse(full);
+  }
+
+  async #handleIndexed(full: string): Promise<StreamResponse> {
+    if (!(await this.#allowed(full))) throw new HTTPNotFound();
     const st = await stat(full).catch(() => undefined);
     if (st === undefined) throw new HTTPNotFound();
-    if (st.isDirectory()) {
-      if (!this.#showIndex) throw new HTTPForbidden();
-      return this.#listing(full);
-    }
-    if (!st.isFile()) throw new HTTPNotFound();
-    const resp = new FileResponse(full, this.#chunkSize === undefined ? {} : { chunkSize: this.#chunkSize });
-    resp._allowPath = (p) => this.#allowed(p);
+    if (st.isDirectory()) return this.#listing(full);
+    return this.#fileResponse(full);
+  }
+
+  #fileResponse(full: string): FileResponse {
+    const resp = new FileResponse(full, this.#fileOptions);
+    resp._policy = this.#policy;
     return resp;
   }
 
