@@ -502,7 +502,11 @@ export class ClientSession implements AsyncDisposable {
    * the session: the resolved URL, the headers it would send (defaults, auth, cookies) and TLS
    * options of the connector. `ws://` and `wss://` map to http and https for cookies and auth.
    */
-  _upgradeRequest(url: string | URL, options: Pick<RequestOptions, 'headers' | 'auth' | 'params' | 'cookies' | 'ssl'> = {}): {
+  _upgradeRequest(
+    url: string | URL,
+    options: Pick<RequestOptions, 'headers' | 'auth' | 'params' | 'cookies' | 'ssl'> = {},
+    leftOrigin = false,
+  ): {
     url: URL;
     headers: Record<string, string>;
     tls: import('node:tls').ConnectionOptions;
@@ -514,11 +518,14 @@ export class ClientSession implements AsyncDisposable {
     const headers = this.#headers.copy();
     headers.delete('accept-encoding');
     if (options.headers !== undefined) mergeHeaders(headers, options.headers);
-    const auth = options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#auth;
+    // A redirect that left the first origin: no credential of the first request follows it, for
+    // good (as #nextHop); only user:pass in the new URL and the jar's cookies for it apply.
+    if (leftOrigin) stripCredentials(headers);
+    const auth = leftOrigin ? BasicAuth.fromUrl(target.url) : options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#auth;
     if (auth !== null && !headers.has('authorization')) headers.set('Authorization', auth.encode());
     const full = new URL(target.href);
     let cookie = this.#jar.cookieHeader(full);
-    if (options.cookies !== undefined) {
+    if (options.cookies !== undefined && !leftOrigin) {
       const entries = Symbol.iterator in options.cookies
         ? (options.cookies as Iterable<readonly [string, string]>) : Object.entries(options.cookies);
       for (const [k, v] of entries) cookie = cookie === '' ? `${k}=${quoteCookieValue(v)}` : `${cookie}; ${k}=${quoteCookieValue(v)}`;
@@ -527,6 +534,11 @@ export class ClientSession implements AsyncDisposable {
     const out: Record<string, string> = {};
     for (const [k, v] of headers) out[k] = Object.hasOwn(out, k) ? `${out[k]}, ${v}` : v;
     return { url: full, headers: out, tls: this.#connector._tlsOptions(options.ssl), socketPath: this.#connector._socketPath };
+  }
+
+  /** @internal The session's redirect settings, for the WebSocket handshake's redirects. */
+  _redirectSettings(): { maxRedirects: number; allowInsecure: boolean } {
+    return { maxRedirects: this.#maxRedirects, allowInsecure: this.#allowInsecureRedirects };
   }
 
   /** @internal Stores the Set-Cookie headers of an upgrade response. */

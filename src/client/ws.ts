@@ -28,8 +28,10 @@ import {
   ClientProxyConnectionError,
   ConnectionTimeoutError,
   ServerFingerprintMismatch,
+  TooManyRedirects,
   WSServerHandshakeError,
 } from './errors.js';
+import { REDIRECT_STATUSES, resolveLocation } from './redirects.js';
 import { BasicAuth, RequestInfo } from './request.js';
 import type { CIMultiDictProxy } from './request.js';
 import type { ClientSession } from './session.js';
@@ -249,18 +251,56 @@ function handshakeSeconds(session: ClientSession): number {
   return limits.length === 0 ? 0 : Math.min(...limits);
 }
 
-/** @internal `ClientSession.wsConnect()`. */
+/**
+ * @internal `ClientSession.wsConnect()`. Follows redirects of the handshake as aiohttp's ws_connect
+ * does (it goes through session.request): the session's maxRedirects and allowInsecureRedirects,
+ * Set-Cookie of each hop into the jar, and no credential of the first request past another origin.
+ */
 export async function wsConnect(session: ClientSession, url: string | URL, options: WSConnectOptions = {}): Promise<ClientWebSocketResponse> {
   if (options.method !== undefined && options.method.toUpperCase() !== 'GET') {
     throw new TypeError(`method must be GET for a WebSocket handshake, got ${options.method}`);
   }
+  const { maxRedirects, allowInsecure } = session._redirectSettings();
+  let current: string | URL = url;
+  let hopOptions = options;
+  let leftOrigin = false;
+  let origin: string | undefined;
+  let hops = 0;
+  for (;;) {
+    try {
+      return await connectOnce(session, current, hopOptions, leftOrigin);
+    } catch (err) {
+      if (!(err instanceof WSServerHandshakeError) || !REDIRECT_STATUSES.has(err.status)) throw err;
+      const location = err.headers?.get('location');
+      if (location === undefined) throw err;
+      const from = err.requestInfo.url;
+      origin ??= from.origin;
+      const setCookie = err.headers?.getAll('set-cookie') ?? [];
+      if (setCookie.length > 0) session._storeCookies(setCookie, from);
+      hops++;
+      if (maxRedirects > 0 && hops >= maxRedirects) {
+        throw new TooManyRedirects(err.requestInfo, [], { status: err.status, message: `Too many redirects (${maxRedirects})`, headers: err.headers! });
+      }
+      const next = resolveLocation(location.replace(/^ws(s?):/i, 'http$1:'), from, allowInsecure);
+      if (next.origin !== origin) leftOrigin = true;
+      current = next;
+      // The Location is a whole URL: the first request's params are in it already.
+      if (hopOptions.params !== undefined) {
+        const { params: _used, ...rest } = hopOptions;
+        hopOptions = rest;
+      }
+    }
+  }
+}
+
+async function connectOnce(session: ClientSession, url: string | URL, options: WSConnectOptions, leftOrigin: boolean): Promise<ClientWebSocketResponse> {
   const up = session._upgradeRequest(url, {
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     ...(options.params === undefined ? {} : { params: options.params }),
     ...(options.cookies === undefined ? {} : { cookies: options.cookies }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
-  });
+  }, leftOrigin);
   const target = up.url;
   const secure = target.protocol === 'https:';
   const wsUrl = new URL(target.href);
