@@ -8,6 +8,21 @@ import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from './
 /** Statuses that carry a Location to follow. */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * Where a redirect response points: its Location (or the obsolete URI, as aiohttp reads it), or
+ * undefined when the status is not a redirect or names no target. HTTP requests and WebSocket
+ * handshakes both ask here.
+ */
+export function redirectLocation(status: number, headers: { get(name: string): string | undefined } | null | undefined): string | undefined {
+  if (!REDIRECT_STATUSES.has(status) || headers == null) return undefined;
+  return headers.get('location') ?? headers.get('uri');
+}
+
+/** Whether `hops` followed redirects reach `maxRedirects` (0: no limit). */
+export function reachedMaxRedirects(hops: number, maxRedirects: number): boolean {
+  return maxRedirects > 0 && hops >= maxRedirects;
+}
+
 /** Headers dropped when a redirect leaves the origin (aiohttp drops the same three). */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'] as const;
 

@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { buildChain } from './middlewares.js';
 import type { ClientHandler, ClientMiddleware } from './middlewares.js';
-import { REDIRECT_STATUSES, isSameOrigin, redirectStep, resolveLocation, stripBodyHeaders, stripCredentials } from './redirects.js';
+import { isSameOrigin, reachedMaxRedirects, redirectLocation, redirectStep, resolveLocation, stripBodyHeaders, stripCredentials } from './redirects.js';
 import { BasicAuth, ClientRequest, buildBody, mergeHeaders, toHeaders } from './request.js';
 import type { Progress, RequestData } from './request.js';
 import { ClientResponse, Deadline, Exchange } from './response.js';
@@ -340,28 +340,26 @@ export class ClientSession implements AsyncDisposable {
       if (trace !== null) await trace.send('onRequestStart', { method, url: req.url, headers });
       for (;;) {
         const resp = await handler(req);
-        if (allowRedirects && REDIRECT_STATUSES.has(resp.status)) {
-          const location = resp.headers.get('location') ?? resp.headers.get('uri');
-          if (location !== undefined) {
-            (history ??= []).push(resp);
-            if (trace !== null) await trace.send('onRequestRedirect', { method: req.method, url: req.url, headers: req.headers, response: resp });
-            if (maxRedirects > 0 && history.length >= maxRedirects) {
-              resp.release();
-              throw new TooManyRedirects(history[0]!.requestInfo, Object.freeze(history.slice()), {
-                status: resp.status,
-                message: `Too many redirects (${maxRedirects})`,
-                headers: resp.headers,
-              });
-            }
-            await drainHop(resp);
-            req = this.#nextHop(req, resp, location, allowInsecure);
-            // Per-request cookies belong to the first origin; once a hop leaves it they are dropped for good, as Cookie is.
-            if (hopOptions.cookies !== undefined && req.url.origin !== target.url.origin) {
-              const { cookies: _dropped, ...rest } = hopOptions;
-              hopOptions = rest;
-            }
-            continue;
+        const location = allowRedirects ? redirectLocation(resp.status, resp.headers) : undefined;
+        if (location !== undefined) {
+          (history ??= []).push(resp);
+          if (trace !== null) await trace.send('onRequestRedirect', { method: req.method, url: req.url, headers: req.headers, response: resp });
+          if (reachedMaxRedirects(history.length, maxRedirects)) {
+            resp.release();
+            throw new TooManyRedirects(history[0]!.requestInfo, Object.freeze(history.slice()), {
+              status: resp.status,
+              message: `Too many redirects (${maxRedirects})`,
+              headers: resp.headers,
+            });
           }
+          await drainHop(resp);
+          req = this.#nextHop(req, resp, location, allowInsecure);
+          // Per-request cookies belong to the first origin; once a hop leaves it they are dropped for good, as Cookie is.
+          if (hopOptions.cookies !== undefined && req.url.origin !== target.url.origin) {
+            const { cookies: _dropped, ...rest } = hopOptions;
+            hopOptions = rest;
+          }
+          continue;
         }
         if (history !== null) resp._history = Object.freeze(history);
         resp._onBodyDone(() => deadline.clear());

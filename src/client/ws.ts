@@ -31,7 +31,7 @@ import {
   TooManyRedirects,
   WSServerHandshakeError,
 } from './errors.js';
-import { REDIRECT_STATUSES, resolveLocation } from './redirects.js';
+import { reachedMaxRedirects, redirectLocation, resolveLocation } from './redirects.js';
 import { BasicAuth, RequestInfo } from './request.js';
 import type { CIMultiDictProxy } from './request.js';
 import type { ClientSession } from './session.js';
@@ -270,16 +270,18 @@ export async function wsConnect(session: ClientSession, url: string | URL, optio
     try {
       return await connectOnce(session, current, hopOptions, leftOrigin);
     } catch (err) {
-      if (!(err instanceof WSServerHandshakeError) || !REDIRECT_STATUSES.has(err.status)) throw err;
-      const location = err.headers?.get('location');
+      const location = err instanceof WSServerHandshakeError ? redirectLocation(err.status, err.headers) : undefined;
       if (location === undefined) throw err;
-      const from = err.requestInfo.url;
+      // A redirect: a handshake error with a status and headers naming the next URL.
+      const redirect = err as WSServerHandshakeError;
+      const headers = redirect.headers!;
+      const from = redirect.requestInfo.url;
       origin ??= from.origin;
-      const setCookie = err.headers?.getAll('set-cookie') ?? [];
+      const setCookie = headers.getAll('set-cookie');
       if (setCookie.length > 0) session._storeCookies(setCookie, from);
       hops++;
-      if (maxRedirects > 0 && hops >= maxRedirects) {
-        throw new TooManyRedirects(err.requestInfo, [], { status: err.status, message: `Too many redirects (${maxRedirects})`, headers: err.headers! });
+      if (reachedMaxRedirects(hops, maxRedirects)) {
+        throw new TooManyRedirects(redirect.requestInfo, [], { status: redirect.status, message: `Too many redirects (${maxRedirects})`, headers });
       }
       const next = resolveLocation(location.replace(/^ws(s?):/i, 'http$1:'), from, allowInsecure);
       if (next.origin !== origin) leftOrigin = true;

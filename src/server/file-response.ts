@@ -82,12 +82,13 @@ function pathInfo(filePath: string): PathInfo {
   return info;
 }
 
-/** A file opened for sending: its descriptor, its stats and its content coding (a sibling's). */
+/** A file opened for sending: its descriptor, its stats, its content coding (a sibling's) and what its path tells. */
 interface OpenedFile {
   fd: number;
   st: Stats;
   encoding: string | undefined;
   variants: boolean;
+  info: PathInfo;
 }
 
 function ignore(): void {}
@@ -250,26 +251,27 @@ export class FileResponse extends StreamResponse {
       info.siblingUntil[i] = now + SIBLING_TTL_MS;
       if (sib === undefined) continue;
       variants = true;
-      if (wanted) return { fd: sib.fd, st: sib.st, encoding, variants };
+      if (wanted) return { fd: sib.fd, st: sib.st, encoding, variants, info };
       closeSoon(sib.fd);
     }
     const main = await this.#tryOpen(this.path, false);
     if (main === undefined) throw new HTTPNotFound();
-    return { fd: main.fd, st: main.st, encoding: undefined, variants };
+    return { fd: main.fd, st: main.st, encoding: undefined, variants, info };
   }
 
   /** Checks preconditions and ranges, sends headers, then the file (or the ranges of it). */
   override async prepare(request: Request<any>): Promise<void> {
     if (this.prepared) return;
-    const { fd, st, encoding, variants } = await this.#openBest(request);
+    const file = await this.#openBest(request);
     try {
-      await this.#send(request, fd, st, encoding, variants);
+      await this.#send(request, file);
     } finally {
-      closeSoon(fd);
+      closeSoon(file.fd);
     }
   }
 
-  async #send(request: Request<any>, fd: number, st: Stats, encoding: string | undefined, variants: boolean): Promise<void> {
+  async #send(request: Request<any>, file: OpenedFile): Promise<void> {
+    const { fd, st, encoding, variants, info } = file;
     const size = st.size;
     const mtimeMs = st.mtimeMs;
     // Microseconds of mtime and the size: what changes when the file does, without BigInt stats.
@@ -283,10 +285,7 @@ export class FileResponse extends StreamResponse {
     h.set('Accept-Ranges', 'bytes');
     if (variants) h.set('Vary', 'Accept-Encoding');
     if (encoding !== undefined) h.set('Content-Encoding', encoding);
-    if (this.contentType === undefined) {
-      const info = pathInfo(this.path);
-      this._setDefaultType(info.contentType, info.charset);
-    }
+    if (this.contentType === undefined) this._setDefaultType(info.contentType, info.charset);
 
     // RFC 9110 §13.2.2: If-Match, then If-Unmodified-Since, then If-None-Match, then If-Modified-Since.
     const ifMatch = request._header('if-match');
