@@ -260,6 +260,8 @@ export class DynamicResource extends AbstractResource {
   readonly #parts: PatternPart[];
   readonly #re: RegExp;
   readonly #names: string[];
+  /** Index in the match array of each parameter's group (a custom regex may have groups of its own). */
+  readonly #groups: number[];
   /** @internal First path segment when it is static (the dispatcher's index key), else ''. */
   readonly _firstSegment: string;
   /** @internal Specificity per segment: 0 static, 1 `{name}`, 2 `{name:regex}`; lower sorts first. */
@@ -270,11 +272,12 @@ export class DynamicResource extends AbstractResource {
     this.#path = path;
     this.#parts = parsePattern(path);
     this.#names = [];
+    this.#groups = [];
     let src = '^';
     for (const p of this.#parts) {
       if (p.param === undefined) src += escapeRegExp(p.text);
       else {
-        src += `(?<p${this.#names.length}>${p.text})`;
+        src += `(${p.text})`;
         this.#names.push(p.param);
       }
     }
@@ -282,6 +285,13 @@ export class DynamicResource extends AbstractResource {
       this.#re = new RegExp(`${src}$`);
     } catch (err) {
       throw new TypeError(`bad regex in path pattern ${JSON.stringify(path)}: ${(err as Error).message}`, { cause: err });
+    }
+    // Positional groups, not named ones: exec() then builds no `groups` object per request.
+    let group = 1;
+    for (const p of this.#parts) {
+      if (p.param === undefined) continue;
+      this.#groups.push(group);
+      group += p.custom ? new RegExp(`(${p.text})|`).exec('')!.length - 1 : 1;
     }
     const first = this.#parts[0];
     const slash = first?.param === undefined ? first?.text.indexOf('/', 1) ?? -1 : -1;
@@ -296,9 +306,9 @@ export class DynamicResource extends AbstractResource {
   _match(pathSafe: string): Readonly<Record<string, string>> | null {
     const m = this.#re.exec(pathSafe);
     if (m === null) return null;
-    const groups = m.groups!;
+    const names = this.#names;
     const out: Record<string, string> = {};
-    for (let i = 0; i < this.#names.length; i++) out[this.#names[i]!] = decodeSafe(groups[`p${i}`]!);
+    for (let i = 0; i < names.length; i++) out[names[i]!] = decodeSafe(m[this.#groups[i]!]!);
     return out;
   }
 

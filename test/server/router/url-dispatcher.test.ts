@@ -35,6 +35,14 @@ describe('UrlDispatcher', () => {
     assert.equal(r.resolve('GET', '/n/1').route, null);
   });
 
+  it('gives each param its own value when a custom regex has capture groups of its own', () => {
+    const r = new UrlDispatcher();
+    r.addGet('/v/{ver:(v)(\\d+)}/{name:(?<inner>a|b)(c)?}/{rest}', h);
+    const m = r.resolve('GET', '/v/v12/bc/tail');
+    assert.deepEqual({ ...m.matchInfo }, { ver: 'v12', name: 'bc', rest: 'tail' });
+    assert.deepEqual({ ...r.resolve('GET', '/v/v7/a/x').matchInfo }, { ver: 'v7', name: 'a', rest: 'x' });
+  });
+
   it('prefers static segments over dynamic ones whatever the registration order', () => {
     const r = new UrlDispatcher();
     r.addGet('/{any}/x', h, { name: 'wild' });
