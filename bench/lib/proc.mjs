@@ -114,6 +114,31 @@ function cpuTimes() {
   return { idle, total: line.reduce((a, b) => a + b, 0) };
 }
 
+/** Busy and total jiffies of each CPU (`cpu0`, `cpu1`, ...) from /proc/stat, or null. */
+export function perCpuTimes() {
+  try {
+    const out = {};
+    for (const l of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const m = /^cpu(\d+)\s+(.*)$/.exec(l);
+      if (!m) continue;
+      const v = m[2].trim().split(/\s+/).map(Number);
+      const total = v.reduce((a, b) => a + b, 0);
+      out[m[1]] = { busy: total - v[3] - (v[4] ?? 0), total };
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Share (0..1) of CPU `cpu` busy between two perCpuTimes() snapshots, or null. */
+export function cpuShareBetween(a, b, cpu) {
+  const x = a?.[cpu];
+  const y = b?.[cpu];
+  if (!x || !y || y.total <= x.total) return null;
+  return (y.busy - x.busy) / (y.total - x.total);
+}
+
 /** Share of all CPUs busy over `ms` (0..1), to tell whether something else loads the machine. */
 export async function cpuBusy(ms = 1000) {
   try {

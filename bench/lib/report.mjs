@@ -2,6 +2,7 @@
 const f0 = (n) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));
 const f1 = (n) => (n == null ? '-' : n.toFixed(1));
 const r2 = (n) => (n == null ? '-' : n.toFixed(2));
+const pct = (n) => (n == null ? '-' : `${Math.round(n * 100)}%`);
 const status = (cell) => (cell.status === 'ok' ? null : cell.status === 'skipped' ? 'SKIPPED (not built)' : 'FAILED');
 
 /** Tables as { title, headers, rows } built from the results object. */
@@ -33,8 +34,8 @@ export function tables(results) {
   if (w) {
     out.push({
       title: `WebSocket echo: ${w.connections} connections, 64-byte texts, median of ${w.runs} x ${w.seconds} s`,
-      headers: ['pair', 'round trips/s', 'vs ws+ws'],
-      rows: Object.values(w.pairs).map((x) => (status(x) ? [x.label, status(x), ''] : [x.label, f0(x.medianRps), r2(x.vsWs)])),
+      headers: ['pair', 'round trips/s', 'vs ws+ws', 'server core busy', 'client core busy'],
+      rows: Object.values(w.pairs).map((x) => (status(x) ? [x.label, status(x), '', '', ''] : [x.label, f0(x.medianRps), r2(x.vsWs), pct(x.medianServerCpu), pct(x.medianClientCpu)])),
     });
   }
   const m = results.memory;
