@@ -3,7 +3,7 @@
 // The HTTP/2 vs HTTP/1.1 modes over TLS (h2-bench.mjs) land in the same section.
 import { stopChild } from './proc.mjs';
 import { runClientH2Section } from './h2-bench.mjs';
-import { median, ratio, rotate } from './stats.mjs';
+import { ratio, rotate, runMedians } from './stats.mjs';
 import { fmt } from './server-bench.mjs';
 
 export const CLIENT_MODES = { get: 'GET / (13-byte text)', post: 'POST /echo 1 KiB JSON (parsed)' };
@@ -46,7 +46,7 @@ async function runPlainModes(ctx, clients, servers, section) {
         ctx.log(`  ${mode} run ${run + 1}/${cfg.runs} ${c.label.padEnd(18)} ${fmt(r.result.rps)} req/s`);
       }
     }
-    for (const cell of Object.values(cells)) cell.medianRps = median(cell.runs.map((r) => r.rps));
+    for (const cell of Object.values(cells)) Object.assign(cell, runMedians(cell.runs));
     const base = cells['undici-request']?.medianRps;
     for (const cell of Object.values(cells)) cell.vsUndiciRequest = ratio(cell.medianRps, base);
   }

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { spawnPinned, waitLine, stopChild, freePort } from './proc.mjs';
+import { spawnPinned, waitLine, stopChild, freePort, perCpuTimes, cpuShareBetween } from './proc.mjs';
 import { performance } from 'node:perf_hooks';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -93,10 +93,17 @@ export class Context {
 
   /** Run client contender `c` once to completion; resolves { result, command } or { skipped } / { failed }. */
   async runClient(c, opts) {
+    const before = perCpuTimes();
     const child = this.spawn(LOAD_CPU, this.clientArgv(c, opts));
     try {
       const result = await waitLine(child, 'RESULT', opts.timeoutMs ?? 300_000);
       await child.exited;
+      // How busy the server's and the client's cores were over the client's whole run (start-up
+      // and warm-up included): a client core near 100% with the server core below it means the
+      // run measured the client; a saturated server core means the server bounded it.
+      const after = perCpuTimes();
+      result.serverCpu = cpuShareBetween(before, after, SERVER_CPU);
+      result.clientCpu = cpuShareBetween(before, after, LOAD_CPU);
       return { result, command: child.command };
     } catch (err) {
       await stopChild(child);

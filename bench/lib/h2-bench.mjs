@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, stopChild, waitLine } from './proc.mjs';
 import { SERVER_CPU } from './context.mjs';
-import { median, ratio, rotate } from './stats.mjs';
+import { median, ratio, rotate, runMedians } from './stats.mjs';
 import { fmt } from './server-bench.mjs';
 
 export const H2_MODES = { 'h2-get': ['get', 'GET / over TLS (13-byte text)'], 'h2-post': ['post', 'POST /echo 1 KiB JSON over TLS (parsed)'] };
@@ -84,7 +84,7 @@ export async function runClientH2Section(ctx) {
         }
       }
       for (const cell of Object.values(cells)) {
-        cell.medianRps = median(cell.runs.map((r) => r.rps));
+        Object.assign(cell, runMedians(cell.runs));
         cell.connections = median(cell.runs.map((r) => r.serverSaw.connections));
       }
       const base = cells['undici-h1'].medianRps;

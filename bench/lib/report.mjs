@@ -13,10 +13,10 @@ export function tables(results) {
     for (const sc of Object.values(s.scenarios)) {
       out.push({
         title: `Server (${sc.id}) ${sc.name}: ${sc.method} ${sc.path}, wrk 50 connections, median of ${s.runs} x ${s.seconds} s`,
-        headers: ['contender', 'req/s', 'vs node:http', 'vs Fastify', 'p99 ms'],
+        headers: ['contender', 'req/s', 'vs node:http', 'vs Fastify', 'vs node:http, per round', 'vs Fastify, per round', 'p99 ms'],
         rows: Object.values(sc.contenders).map((c) => status(c)
-          ? [c.label, status(c), '', '', '']
-          : [c.label, f0(c.medianRps), r2(c.vsNodeHttp), r2(c.vsFastify), r2(medianOf(c.runs, 'latencyP99Ms'))]),
+          ? [c.label, status(c), '', '', '', '', '']
+          : [c.label, f0(c.medianRps), r2(c.vsNodeHttp), r2(c.vsFastify), r2(c.vsNodeHttpPaired), r2(c.vsFastifyPaired), r2(medianOf(c.runs, 'latencyP99Ms'))]),
       });
     }
   }
@@ -25,8 +25,8 @@ export function tables(results) {
     for (const [mode, m] of Object.entries(c.modes)) {
       out.push({
         title: `Client ${mode}: ${m.name}, ${c.total} requests, 50 in flight, median of ${c.runs}`,
-        headers: ['contender', 'req/s', 'vs undici.request'],
-        rows: Object.values(m.contenders).map((x) => (status(x) ? [x.label, status(x), ''] : [x.label, f0(x.medianRps), r2(x.vsUndiciRequest)])),
+        headers: ['contender', 'req/s', 'vs undici.request', 'server core busy', 'client core busy'],
+        rows: Object.values(m.contenders).map((x) => (status(x) ? [x.label, status(x), '', '', ''] : [x.label, f0(x.medianRps), r2(x.vsUndiciRequest), pct(x.medianServerCpu), pct(x.medianClientCpu)])),
       });
     }
   }

@@ -91,7 +91,7 @@ export async function runServerSection(ctx, contenders) {
         for (const l of rotate(live, run)) {
           const r = await wrkOnce(l, s, cfg.seconds);
           if (!r) continue;
-          l.cells[s.id].runs.push(r);
+          l.cells[s.id].runs.push({ ...r, round: run });
           ctx.log(`  (${s.id}) run ${run + 1}/${cfg.runs} ${l.c.label.padEnd(18)} ${fmt(r.rps)} req/s  p99 ${r.latencyP99Ms?.toFixed(2)} ms`);
         }
       }
@@ -105,9 +105,20 @@ export async function runServerSection(ctx, contenders) {
     for (const cell of Object.values(sc.contenders)) {
       cell.vsNodeHttp = ratio(cell.medianRps, base);
       cell.vsFastify = ratio(cell.medianRps, fastify);
+      // The same ratio taken within each round (runs seconds apart), then the median: the machine's
+      // speed drifts between rounds (this 2-core VM by up to 2x), which a ratio of medians mixes in.
+      cell.vsNodeHttpPaired = pairedRatio(cell.runs, sc.contenders['node-http']?.runs);
+      cell.vsFastifyPaired = pairedRatio(cell.runs, sc.contenders.fastify?.runs);
     }
   }
   return section;
+}
+
+/** Median over rounds of runs[round].rps / baseRuns[round].rps, rounds where both ran. */
+export function pairedRatio(runs, baseRuns) {
+  if (!baseRuns) return null;
+  const base = new Map(baseRuns.map((r) => [r.round, r.rps]));
+  return median(runs.filter((r) => base.has(r.round)).map((r) => ratio(r.rps, base.get(r.round))));
 }
 
 export const fmt = (n) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));

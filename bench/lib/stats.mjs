@@ -9,3 +9,12 @@ export const ratio = (x, base) => (Number.isFinite(x) && Number.isFinite(base) &
 
 /** `arr` rotated left by `k`: run k of an interleaved round starts at contender k. */
 export const rotate = (arr, k) => (arr.length ? arr.map((_, i) => arr[(i + k) % arr.length]) : arr);
+
+/** Medians of a cell's runs: rate, and how busy the server's and the client's cores were. */
+export function runMedians(runs) {
+  return {
+    medianRps: median(runs.map((r) => r.rps)),
+    medianServerCpu: median(runs.map((r) => r.serverCpu)),
+    medianClientCpu: median(runs.map((r) => r.clientCpu)),
+  };
+}

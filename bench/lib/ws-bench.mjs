@@ -4,9 +4,8 @@
 // offers no permessage-deflate, so no pair compresses (the raw ws server never accepts it by
 // default); the servers that accept it by default also run against `ws-deflate` (ws's default
 // offer) as extra "compress on" rows. See README "WebSocket".
-import { cpuShareBetween, perCpuTimes, stopChild } from './proc.mjs';
-import { LOAD_CPU, SERVER_CPU } from './context.mjs';
-import { median, ratio, rotate } from './stats.mjs';
+import { stopChild } from './proc.mjs';
+import { ratio, rotate, runMedians } from './stats.mjs';
 import { fmt } from './server-bench.mjs';
 
 // Servers whose WebSocket accepts permessage-deflate unless told otherwise (aiohttp's compress=True).
@@ -47,7 +46,6 @@ export async function runWsSection(ctx, servers, clients) {
   for (let run = 0; run < cfg.runs; run++) {
     for (const l of rotate(live, run)) {
       if (l.cell.status !== 'ok') continue;
-      const before = perCpuTimes();
       const r = await ctx.runClient(l.p.client, {
         mode: 'ws', url: `ws://127.0.0.1:${l.srv.port}/ws`, connections: cfg.wsConnections, seconds: cfg.seconds, warmupSeconds: cfg.wsWarmupSeconds,
       });
@@ -57,20 +55,12 @@ export async function runWsSection(ctx, servers, clients) {
         ctx.record('ws', 'echo', l.id, l.cell.status, l.cell.reason);
         continue;
       }
-      // Busy share of each pinned core over the client's run (connect and warm-up included): a pair
-      // whose client core is near 100% while the server core is not is bounded by the client.
-      const after = perCpuTimes();
-      l.cell.runs.push({ ...r.result, serverCpu: cpuShareBetween(before, after, SERVER_CPU), clientCpu: cpuShareBetween(before, after, LOAD_CPU) });
+      l.cell.runs.push(r.result);
       ctx.log(`  run ${run + 1}/${cfg.runs} ${l.cell.label.padEnd(40)} ${fmt(r.result.rps)} round trips/s`);
     }
   }
   await Promise.all([...started.values()].filter((s) => s.child).map((s) => stopChild(s.child)));
-  for (const cell of Object.values(section.pairs)) {
-    cell.medianRps = median(cell.runs.map((r) => r.rps));
-    const shares = (k) => cell.runs.map((r) => r[k]).filter((v) => typeof v === 'number');
-    cell.medianServerCpu = shares('serverCpu').length ? median(shares('serverCpu')) : null;
-    cell.medianClientCpu = shares('clientCpu').length ? median(shares('clientCpu')) : null;
-  }
+  for (const cell of Object.values(section.pairs)) Object.assign(cell, runMedians(cell.runs));
   const base = section.pairs['node-http+ws']?.medianRps;
   for (const cell of Object.values(section.pairs)) cell.vsWs = ratio(cell.medianRps, base);
   return section;
