@@ -53,7 +53,9 @@ export class Context {
   /** argv that runs server contender `c` with `variant` on `port`. */
   serverArgv(c, variant, port) {
     if (c.mod.command) return c.mod.command(variant, port, this.fixturesFile);
-    return [process.execPath, join(BENCH_DIR, 'lib/server-child.mjs'), c.file, variant, String(port), this.fixturesFile];
+    // memory: gc() is exposed so the runner can take RSS baselines after a collection (GCDONE)
+    const flags = variant === 'memory' ? ['--expose-gc'] : [];
+    return [process.execPath, ...flags, join(BENCH_DIR, 'lib/server-child.mjs'), c.file, variant, String(port), this.fixturesFile];
   }
 
   /**

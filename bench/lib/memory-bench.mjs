@@ -59,9 +59,15 @@ async function idle(ctx, servers) {
   return out;
 }
 
-/** Hold `child` at its WARM line, take the RSS of `pid`, release it and sample until RESULT. */
-async function growth(child, pid) {
+/**
+ * Hold `child` at its WARM line, let `settle` collect garbage in the measured process, take the RSS
+ * of `pid`, release the child and sample until RESULT. Without the collection the baseline held
+ * whatever garbage start-up and the warm-up left, so the same program measured +2 or +30 MiB
+ * from one run to the next depending on when V8 had last collected.
+ */
+async function growth(child, pid, settle = async () => {}) {
   await waitLine(child, 'WARM', 120_000);
+  await settle();
   await sleep(200);
   const before = rssOf(pid);
   const sampler = sampleRss(pid);
@@ -84,7 +90,12 @@ async function upload(ctx, servers, expectSha256) {
     const load = ctx.spawn(LOAD_CPU, loadArgv({ mode: 'upload', port: srv.port, bytes, expectSha256 }));
     cell.loadCommand = load.command;
     try {
-      Object.assign(cell, await growth(load, srv.child.pid));
+      const settle = async () => {
+        srv.child.stdin.write('gc\n');
+        const r = await waitLine(srv.child, 'GCDONE', 30_000);
+        if (r.exposed === false) throw new Error('server child has no gc() (start it with --expose-gc)');
+      };
+      Object.assign(cell, await growth(load, srv.child.pid, settle));
       ctx.log(`  ${c.label.padEnd(18)} +${cell.growthMiB.toFixed(1)} MiB RSS (${cell.mibPerSecond.toFixed(0)} MiB/s)`);
     } catch (err) {
       await stopChild(load);
@@ -105,7 +116,9 @@ async function download(ctx, servers, clients, expectSha256) {
   for (const c of clients.filter((k) => k.modes.includes('download'))) {
     const cell = { label: c.label, status: 'ok' };
     out.contenders[c.id] = cell;
-    const child = ctx.spawn(LOAD_CPU, ctx.clientArgv(c, { mode: 'download', origin: srv.origin, bytes, expectSha256 }));
+    const argv = ctx.clientArgv(c, { mode: 'download', origin: srv.origin, bytes, expectSha256 });
+    if (argv[0] === process.execPath) argv.splice(1, 0, '--expose-gc'); // client-child collects before WARM
+    const child = ctx.spawn(LOAD_CPU, argv);
     cell.command = child.command;
     try {
       Object.assign(cell, await growth(child, child.pid));

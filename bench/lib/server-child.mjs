@@ -32,5 +32,10 @@ const stop = async () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-// the runner holds our stdin open: EOF means it is gone (killed, crashed), so do not outlive it
-process.stdin.on('end', stop).on('error', stop).resume();
+// the runner holds our stdin open: EOF means it is gone (killed, crashed), so do not outlive it.
+// A `gc` line (memory section, run with --expose-gc) collects garbage now and answers GCDONE.
+process.stdin.on('end', stop).on('error', stop).on('data', (d) => {
+  if (!String(d).includes('gc')) return;
+  globalThis.gc?.();
+  process.stdout.write(`GCDONE ${JSON.stringify({ exposed: typeof globalThis.gc === 'function' })}\n`);
+});

@@ -8,6 +8,7 @@ import time
 T0 = time.perf_counter()
 
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -105,10 +106,16 @@ async def main(variant, port, fixtures):
         loop.add_signal_handler(sig, stop.set)
 
     # the runner holds our stdin open: EOF means it is gone, so do not outlive it
+    # a `gc` line: collect now and answer GCDONE (the memory section's baseline)
     def on_stdin():
-        if not os.read(sys.stdin.fileno(), 4096):
+        data = os.read(sys.stdin.fileno(), 4096)
+        if not data:
             loop.remove_reader(sys.stdin.fileno())
             stop.set()
+        elif b"gc" in data:
+            gc.collect()
+            sys.stdout.write("GCDONE {}\n")
+            sys.stdout.flush()
 
     loop.add_reader(sys.stdin.fileno(), on_stdin)
     await stop.wait()
