@@ -492,15 +492,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     if (this.#heartbeatMs > 0) this.#onActivity();
     if (this.#closed) return;
     // toString() with no argument is Buffer's UTF-8 fast path.
-    const msg = isBinary ? new WSBinaryMessage(data) : new WSTextMessage(data.toString());
-    const resolve = this.#waitResolve;
-    if (resolve === undefined) {
-      this.#queue.push(msg);
-      return;
-    }
-    const it = this.#waitIterator;
-    this.#endWait();
-    resolve(it === undefined ? msg : { value: msg, done: false });
+    this.#deliver(isBinary ? new WSBinaryMessage(data) : new WSTextMessage(data.toString()));
   }
 
   /** @internal A PING arrived (the transport already answered it when autoping is on). */
@@ -595,15 +587,16 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   }
 
   #checkWritable(): void {
-    if (this.#closed || this.#transport.readyState !== OPEN) {
-      throw new WSConnectionClosedError('Cannot write to closing transport');
-    }
+    if (!this.#writable()) throw new WSConnectionClosedError('Cannot write to closing transport');
+  }
+
+  #writable(): boolean {
+    return !this.#closed && this.#transport.readyState === OPEN;
   }
 
   #send(data: string | Buffer, binary: boolean, compress: boolean | number | undefined): Promise<void> {
-    if (this.#closed || this.#transport.readyState !== OPEN) {
-      return Promise.reject(new WSConnectionClosedError('Cannot write to closing transport'));
-    }
+    // a rejected promise, not a throw: sendStr() and sendBytes() are not async functions
+    if (!this.#writable()) return Promise.reject(new WSConnectionClosedError('Cannot write to closing transport'));
     const deflate = compress === undefined ? true : Boolean(compress);
     if (this.#transport.bufferedAmount < this.#writeHighWaterMark) {
       this.#transport.send(data, binary, deflate);

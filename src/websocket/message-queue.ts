@@ -18,13 +18,11 @@ export interface MessageQueueOptions<T> {
   onResume?: () => void;
 }
 
-interface Waiter<T> {
-  resolve: (item: T | undefined) => void;
-  reject: (err: Error) => void;
-}
-
-/** An async-iterable FIFO with one reader at a time and byte-based back-pressure. */
-export class MessageQueue<T> implements AsyncIterable<T> {
+/**
+ * A FIFO with byte-based back-pressure. It does not wait: WebSocketConnection parks its one pending
+ * receive itself and hands messages to it directly, queueing only what nobody waits for.
+ */
+export class MessageQueue<T> {
   // Ring-less array + head index: shift() on a large array is O(n); we compact lazily instead.
   #items: T[] = [];
   #head = 0;
@@ -32,7 +30,6 @@ export class MessageQueue<T> implements AsyncIterable<T> {
   #bytes = 0;
   #paused = false;
   #ended = false;
-  #waiter: Waiter<T> | undefined = undefined;
   readonly #high: number;
   readonly #low: number;
   readonly #sizeOf: (item: T) => number;
@@ -70,20 +67,9 @@ export class MessageQueue<T> implements AsyncIterable<T> {
     return this.#ended;
   }
 
-  /** Whether a reader is waiting in `shift()`. */
-  get waiting(): boolean {
-    return this.#waiter !== undefined;
-  }
-
-  /** Appends an item, handing it straight to a waiting reader when there is one. */
+  /** Appends an item (ignored after `end()`). */
   push(item: T): void {
     if (this.#ended) return;
-    const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      this.#waiter = undefined;
-      waiter.resolve(item);
-      return;
-    }
     const size = this.#sizeOf(item);
     this.#items.push(item);
     this.#sizes.push(size);
@@ -94,15 +80,9 @@ export class MessageQueue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** Marks the end: buffered items can still be read, then `shift()` gives `undefined`. */
+  /** Marks the end: buffered items can still be taken, later pushes are ignored. */
   end(): void {
-    if (this.#ended) return;
     this.#ended = true;
-    const waiter = this.#waiter;
-    if (waiter !== undefined && this.length === 0) {
-      this.#waiter = undefined;
-      waiter.resolve(undefined);
-    }
   }
 
   /** Drops every buffered item (and resumes the source if it was paused). */
@@ -132,39 +112,6 @@ export class MessageQueue<T> implements AsyncIterable<T> {
     }
     this.#maybeResume();
     return item;
-  }
-
-  /**
-   * Resolves with the next item, or `undefined` once ended and drained. One reader at a time:
-   * a second concurrent call rejects with an Error (aiohttp's "Concurrent call to receive()").
-   */
-  shift(): Promise<T | undefined> {
-    const item = this.tryShift();
-    if (item !== undefined) return Promise.resolve(item);
-    if (this.#ended) return Promise.resolve(undefined);
-    if (this.#waiter !== undefined) {
-      return Promise.reject(new Error('Concurrent call to shift() is not allowed'));
-    }
-    return new Promise<T | undefined>((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
-  }
-
-  /** Rejects a waiting `shift()` with `err` (used for receive timeouts); false if none waits. */
-  cancelWait(err: Error): boolean {
-    const waiter = this.#waiter;
-    if (waiter === undefined) return false;
-    this.#waiter = undefined;
-    waiter.reject(err);
-    return true;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      const item = await this.shift();
-      if (item === undefined) return;
-      yield item;
-    }
   }
 
   #maybeResume(): void {

@@ -3,43 +3,24 @@ import assert from 'node:assert/strict';
 import { MessageQueue } from '../../src/websocket/message-queue.js';
 
 describe('MessageQueue', () => {
-  it('is FIFO and hands an item straight to a waiting reader', async () => {
+  it('is FIFO', () => {
     const q = new MessageQueue<string>();
     q.push('a');
     q.push('b');
-    assert.equal(await q.shift(), 'a');
+    assert.equal(q.tryShift(), 'a');
     assert.equal(q.tryShift(), 'b');
     assert.equal(q.tryShift(), undefined);
-    const waiting = q.shift();
-    assert.equal(q.waiting, true);
-    q.push('c');
-    assert.equal(await waiting, 'c');
     assert.equal(q.length, 0);
   });
 
-  it('end() lets buffered items drain, then shift() gives undefined and iteration stops', async () => {
+  it('end() lets buffered items drain and ignores later pushes', () => {
     const q = new MessageQueue<number>();
     q.push(1);
     q.push(2);
     q.end();
     q.push(3);
-    const seen: number[] = [];
-    for await (const n of q) seen.push(n);
-    assert.deepEqual(seen, [1, 2]);
-    assert.equal(await q.shift(), undefined);
-    const q2 = new MessageQueue<number>();
-    const pending = q2.shift();
-    q2.end();
-    assert.equal(await pending, undefined);
-  });
-
-  it('rejects a concurrent shift() and cancelWait() rejects the waiting one', async () => {
-    const q = new MessageQueue<number>();
-    const first = q.shift();
-    await assert.rejects(q.shift(), /Concurrent/);
-    assert.equal(q.cancelWait(new Error('timeout')), true);
-    await assert.rejects(first, /timeout/);
-    assert.equal(q.cancelWait(new Error('x')), false);
+    assert.equal(q.ended, true);
+    assert.deepEqual([q.tryShift(), q.tryShift(), q.tryShift()], [1, 2, undefined]);
   });
 
   it('pauses above highWaterMark and resumes at lowWaterMark, by byte weight', () => {
