@@ -34,8 +34,9 @@ export function tables(results) {
   if (w) {
     out.push({
       title: `WebSocket echo: ${w.connections} connections, 64-byte texts, median of ${w.runs} x ${w.seconds} s`,
-      headers: ['pair', 'round trips/s', 'vs ws+ws', 'server core busy', 'client core busy'],
-      rows: Object.values(w.pairs).map((x) => (status(x) ? [x.label, status(x), '', '', ''] : [x.label, f0(x.medianRps), r2(x.vsWs), pct(x.medianServerCpu), pct(x.medianClientCpu)])),
+      headers: ['pair', 'round trips/s', 'vs ws+ws', 'vs ws+ws, per round', 'server core busy', 'client core busy', 'server CPU us per round trip'],
+      rows: Object.values(w.pairs).map((x) => (status(x) ? [x.label, status(x), '', '', '', '', '']
+        : [x.label, f0(x.medianRps), r2(x.vsWs), r2(x.vsWsPaired), pct(x.medianServerCpu), pct(x.medianClientCpu), f1(x.medianServerUsPerRoundTrip)])),
     });
   }
   const m = results.memory;

@@ -5,8 +5,8 @@
 // default); the servers that accept it by default also run against `ws-deflate` (ws's default
 // offer) as extra "compress on" rows. See README "WebSocket".
 import { stopChild } from './proc.mjs';
-import { ratio, rotate, runMedians } from './stats.mjs';
-import { fmt } from './server-bench.mjs';
+import { median, ratio, rotate, runMedians } from './stats.mjs';
+import { fmt, pairedRatio } from './server-bench.mjs';
 
 // Servers whose WebSocket accepts permessage-deflate unless told otherwise (aiohttp's compress=True).
 const DEFLATE_BY_DEFAULT = new Set(['aiohttp-py', 'aiohttp-ts']);
@@ -55,13 +55,20 @@ export async function runWsSection(ctx, servers, clients) {
         ctx.record('ws', 'echo', l.id, l.cell.status, l.cell.reason);
         continue;
       }
-      l.cell.runs.push(r.result);
+      l.cell.runs.push({ ...r.result, round: run });
       ctx.log(`  run ${run + 1}/${cfg.runs} ${l.cell.label.padEnd(40)} ${fmt(r.result.rps)} round trips/s`);
     }
   }
   await Promise.all([...started.values()].filter((s) => s.child).map((s) => stopChild(s.child)));
   for (const cell of Object.values(section.pairs)) Object.assign(cell, runMedians(cell.runs));
   const base = section.pairs['node-http+ws']?.medianRps;
-  for (const cell of Object.values(section.pairs)) cell.vsWs = ratio(cell.medianRps, base);
+  const baseRuns = section.pairs['node-http+ws']?.runs;
+  for (const cell of Object.values(section.pairs)) {
+    cell.vsWs = ratio(cell.medianRps, base);
+    cell.vsWsPaired = pairedRatio(cell.runs, baseRuns);
+    // CPU the server spent per round trip, whichever side was the limit: its core's busy share over
+    // the client's run divided by the rate (the share covers warm-up too, at the same rate).
+    cell.medianServerUsPerRoundTrip = median(cell.runs.filter((r) => r.serverCpu != null && r.rps > 0).map((r) => (r.serverCpu * 1e6) / r.rps));
+  }
   return section;
 }

@@ -129,6 +129,15 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 // Weight of a queued message beyond its payload, so floods of tiny messages also pause the socket.
 const MESSAGE_OVERHEAD = 64;
 
+// Echo and relay fast path. ws measures (Buffer.byteLength) and encodes a string on every send, and
+// a server that sends back or broadcasts the text it just received pays that per peer. So the UTF-8
+// bytes of the last text message received (small ones only) are kept, and sending an equal string
+// sends those bytes. `===` compares strings by content, so a hit is exact whichever connection the
+// text came from. One entry per process: at most RECENT_TEXT_MAX bytes stay referenced.
+const RECENT_TEXT_MAX = 16 * 1024;
+let recentText: string | undefined;
+let recentBytes: Buffer | undefined;
+
 function messageSize(msg: WSMessage): number {
   switch (msg.type) {
     case WSMsgType.TEXT:
@@ -386,7 +395,7 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   /** Sends a TEXT message; resolves at once unless the write buffer is full, then when flushed. */
   sendStr(data: string, options?: WSSendOptions): Promise<void> {
     if (typeof data !== 'string') return Promise.reject(new TypeError(`data argument must be a string, got ${typeof data}`));
-    return this.#send(data, false, options?.compress);
+    return this.#send(data === recentText ? (recentBytes as Buffer) : data, false, options?.compress);
   }
 
   /** Sends a BINARY message. */
@@ -491,8 +500,17 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   _onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#heartbeatMs > 0) this.#onActivity();
     if (this.#closed) return;
+    if (isBinary) {
+      this.#deliver(new WSBinaryMessage(data));
+      return;
+    }
     // toString() with no argument is Buffer's UTF-8 fast path.
-    this.#deliver(isBinary ? new WSBinaryMessage(data) : new WSTextMessage(data.toString()));
+    const text = data.toString();
+    if (data.length <= RECENT_TEXT_MAX) {
+      recentText = text;
+      recentBytes = data;
+    }
+    this.#deliver(new WSTextMessage(text));
   }
 
   /** @internal A PING arrived (the transport already answered it when autoping is on). */

@@ -108,6 +108,46 @@ describe('WebSocketConnection', () => {
     await assert.rejects(client.sendBytes('x' as unknown as Buffer), /data argument/);
   });
 
+  it('sending back or relaying a received text arrives as the same TEXT, from either side, compressed or not', async (t) => {
+    for (const compress of [false, true]) {
+      const srv = await wsServer(t, { compress });
+      const { connection: a } = await connectClientSocket(srv.url, { compress });
+      t.after(() => a.terminate());
+      const serverA = await srv.nextConnection();
+      const { connection: b } = await connectClientSocket(srv.url, { compress });
+      t.after(() => b.terminate());
+      const serverB = await srv.nextConnection();
+      // short and multi-byte, and long enough (over the 1 KiB threshold) to be deflated
+      for (const text of ['héllo ✓ 𝄞', `${'ü𝄞x'.repeat(300)}end`]) {
+        await a.sendStr(text);
+        const received = await serverA.receiveStr();
+        assert.equal(received, text);
+        // echo to the sender, relay to another connection, and a string built apart with equal content
+        await serverA.sendStr(received);
+        await serverB.sendStr(received);
+        await serverB.sendStr([...text].join(''));
+        for (const [conn, n] of [[a, 1], [b, 2]] as const) {
+          for (let i = 0; i < n; i++) {
+            const msg = await conn.receive();
+            assert.equal(msg.type, WSMsgType.TEXT, `compress ${String(compress)}`);
+            assert.equal(msg.data, text);
+          }
+        }
+        // The client masks what it sends: its received bytes must reach the server intact, twice.
+        await serverA.sendStr(received);
+        const echoed = await a.receiveStr();
+        await a.sendStr(echoed);
+        await a.sendStr(echoed);
+        assert.equal(await serverA.receiveStr(), text);
+        assert.equal(await serverA.receiveStr(), text);
+        // an equal-length string with other content is sent as itself
+        const other = `!${text.slice(1)}`;
+        await serverA.sendStr(other);
+        assert.equal(await a.receiveStr(), other);
+      }
+    }
+  });
+
   it('for await yields data messages and ends when the peer closes', async (t) => {
     const { client, server } = await pair(t);
     const got: string[] = [];
