@@ -5,7 +5,7 @@ import net from 'node:net';
 import { BENCH_DIR, LOAD_CPU } from './context.mjs';
 import { rssOf, sampleRss, sleep, stopChild, waitLine } from './proc.mjs';
 import { makeChunk, streamHash } from './fixtures.mjs';
-import { median, ratio } from './stats.mjs';
+import { median, ratio, rotate } from './stats.mjs';
 import { performance } from 'node:perf_hooks';
 
 const MiB = 1048576;
@@ -141,35 +141,44 @@ function accepts(port) {
 
 async function coldStart(ctx, servers) {
   const times = ctx.cfg.coldStarts;
-  ctx.log(`\n== cold start: process start to listening, median of ${times}`);
+  ctx.log(`\n== cold start: process start to listening, median of ${times} interleaved rounds`);
   const out = { times, contenders: {} };
-  for (const c of servers) {
-    const cell = { label: c.label, status: 'ok', runs: [] };
-    out.contenders[c.id] = cell;
-    for (let i = 0; i < times; i++) {
+  for (const c of servers) out.contenders[c.id] = { label: c.label, status: 'ok', runs: [] };
+  // Rounds, not one contender's starts in a row: this VM's speed drifts over minutes, and a ratio
+  // between contenders measured minutes apart would carry that drift (rotate as the other sections).
+  for (let round = 0; round < times; round++) {
+    for (const c of rotate(servers, round)) {
+      const cell = out.contenders[c.id];
+      if (cell.status !== 'ok') continue;
       const srv = await ctx.startServer(c, 'base');
-      if (!srv.child) { fail(ctx, cell, 'coldstart', c.id, srv.skipped ? 'skipped' : 'failed', srv.skipped ?? srv.failed); break; }
+      if (!srv.child) { fail(ctx, cell, 'coldstart', c.id, srv.skipped ? 'skipped' : 'failed', srv.skipped ?? srv.failed); continue; }
       cell.command = srv.command;
       const ok = await accepts(srv.port);
       await stopChild(srv.child);
-      if (!ok) { fail(ctx, cell, 'coldstart', c.id, 'failed', 'READY printed but the port does not accept'); break; }
+      if (!ok) { fail(ctx, cell, 'coldstart', c.id, 'failed', 'READY printed but the port does not accept'); continue; }
       cell.runs.push({
+        round,
         startToListeningMs: srv.ready.processStartToListeningMs,
         importToListeningMs: srv.ready.importToListeningMs,
         spawnToListeningMs: srv.spawnToReadyMs,
       });
     }
+  }
+  for (const cell of Object.values(out.contenders)) {
     for (const k of ['startToListeningMs', 'importToListeningMs', 'spawnToListeningMs']) cell[k] = median(cell.runs.map((r) => r[k]));
     if (cell.status === 'ok') {
-      ctx.log(`  ${c.label.padEnd(18)} process start to listening ${cell.startToListeningMs.toFixed(0)} ms ` +
+      ctx.log(`  ${cell.label.padEnd(18)} process start to listening ${cell.startToListeningMs.toFixed(0)} ms ` +
         `(framework import + setup ${cell.importToListeningMs.toFixed(0)} ms, spawn to READY ${cell.spawnToListeningMs.toFixed(0)} ms)`);
     }
   }
   const base = out.contenders['node-http'];
+  const baseStart = new Map((base?.runs ?? []).map((r) => [r.round, r.startToListeningMs]));
   for (const cell of Object.values(out.contenders)) {
     cell.startVsNodeHttp = ratio(cell.startToListeningMs, base?.startToListeningMs);
     cell.importVsNodeHttp = ratio(cell.importToListeningMs, base?.importToListeningMs);
     cell.spawnVsNodeHttp = ratio(cell.spawnToListeningMs, base?.spawnToListeningMs);
+    // the same ratio within each round, then the median
+    cell.startVsNodeHttpPaired = median(cell.runs.filter((r) => baseStart.has(r.round)).map((r) => ratio(r.startToListeningMs, baseStart.get(r.round))));
   }
   return out;
 }
