@@ -212,22 +212,24 @@ export class FileResponse extends StreamResponse {
       }
       throw err;
     }
+    // One close, in `finally`, unless the file is handed on. A descriptor closed twice is a bug with
+    // teeth: between the two closes another request can open a file under the same number, and the
+    // second close takes it from under that request (EBADF, a 500) or leaves it reading another file.
+    let handedOn = false;
     try {
       if (policy !== undefined) {
         const ok = policy.allows(fd, p);
-        if (ok !== true && (ok === false || !(await ok))) {
-          closeSoon(fd);
-          return undefined;
-        }
+        if (ok !== true && (ok === false || !(await ok))) return undefined;
       }
       const st = await statFile(fd);
-      if (st.isFile()) return { fd, st };
-      closeSoon(fd);
+      if (st.isFile()) {
+        handedOn = true;
+        return { fd, st };
+      }
       if (!sibling && st.isDirectory()) throw policy?.directoryForbidden === true ? new HTTPForbidden() : new HTTPNotFound();
       return undefined;
-    } catch (err) {
-      closeSoon(fd);
-      throw err;
+    } finally {
+      if (!handedOn) closeSoon(fd);
     }
   }
 
