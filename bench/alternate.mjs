@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Context, discover } from './lib/context.mjs';
 import { writeFixtures } from './lib/fixtures.mjs';
-import { freePort, spawnPinned, stopChild, waitLine } from './lib/proc.mjs';
 import { runWrk, writePostScript } from './lib/wrk.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -23,7 +23,6 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
   },
 });
-const BENCH = new URL('.', import.meta.url).pathname;
 const paths = args.paths.split(',');
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
@@ -32,13 +31,18 @@ const { file: fixturesFile, fixtures } = writeFixtures(dir);
 const postScript = writePostScript(dir, typeof fixtures.payload === 'string' ? fixtures.payload : JSON.stringify(fixtures.payload));
 const script = (p) => (p === '/echo' ? postScript : undefined);
 
+// Servers start as in run.mjs (pinned to CPU 0, any contender, Python's aiohttp included).
+const ctx = new Context({});
+ctx.fixturesFile = fixturesFile;
+const known = await discover('servers');
 const servers = [];
 try {
   for (const id of args.contenders.split(',')) {
-    const port = await freePort();
-    const child = spawnPinned(0, [process.execPath, join(BENCH, 'lib/server-child.mjs'), join(BENCH, `contenders/servers/${id}.mjs`), 'base', String(port), fixturesFile], { cwd: BENCH });
-    await waitLine(child, 'READY');
-    servers.push({ id, port, child });
+    const c = known.find((k) => k.id === id);
+    if (!c) throw new Error(`unknown server contender ${id} (known: ${known.map((k) => k.id).join(', ')})`);
+    const srv = await ctx.startServer(c, 'base');
+    if (!srv.child) throw new Error(`${id} did not start: ${srv.skipped ?? srv.failed}`);
+    servers.push({ id, port: srv.port });
   }
   const rps = {};
   // warm-up: 2 s per path and contender
@@ -65,6 +69,6 @@ try {
   }
   if (args.out) writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
 } finally {
-  for (const s of servers) await stopChild(s.child);
+  await ctx.stopAll();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { BENCH_DIR, LOAD_CPU } from './context.mjs';
 import { rssOf, sampleRss, sleep, stopChild, waitLine } from './proc.mjs';
 import { makeChunk, streamHash } from './fixtures.mjs';
-import { median, ratio, rotate } from './stats.mjs';
+import { median, pairedRatio, ratio, rotate } from './stats.mjs';
 import { performance } from 'node:perf_hooks';
 
 const MiB = 1048576;
@@ -172,13 +172,11 @@ async function coldStart(ctx, servers) {
     }
   }
   const base = out.contenders['node-http'];
-  const baseStart = new Map((base?.runs ?? []).map((r) => [r.round, r.startToListeningMs]));
   for (const cell of Object.values(out.contenders)) {
     cell.startVsNodeHttp = ratio(cell.startToListeningMs, base?.startToListeningMs);
     cell.importVsNodeHttp = ratio(cell.importToListeningMs, base?.importToListeningMs);
     cell.spawnVsNodeHttp = ratio(cell.spawnToListeningMs, base?.spawnToListeningMs);
-    // the same ratio within each round, then the median
-    cell.startVsNodeHttpPaired = median(cell.runs.filter((r) => baseStart.has(r.round)).map((r) => ratio(r.startToListeningMs, baseStart.get(r.round))));
+    cell.startVsNodeHttpPaired = pairedRatio(cell.runs, base?.runs, 'startToListeningMs');
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LOAD_CPU } from './context.mjs';
 import { runWrk, writePostScript } from './wrk.mjs';
 import { stopChild } from './proc.mjs';
-import { median, ratio, rotate } from './stats.mjs';
+import { median, pairedRatio, ratio, rotate } from './stats.mjs';
 
 export function serverScenarios(fx) {
   const hello = (b) => b.toString() === 'Hello, World!';
@@ -112,13 +112,6 @@ export async function runServerSection(ctx, contenders) {
     }
   }
   return section;
-}
-
-/** Median over rounds of runs[round].rps / baseRuns[round].rps, rounds where both ran. */
-export function pairedRatio(runs, baseRuns) {
-  if (!baseRuns) return null;
-  const base = new Map(baseRuns.map((r) => [r.round, r.rps]));
-  return median(runs.filter((r) => base.has(r.round)).map((r) => ratio(r.rps, base.get(r.round))));
 }
 
 export const fmt = (n) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));

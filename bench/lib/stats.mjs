@@ -18,3 +18,10 @@ export function runMedians(runs) {
     medianClientCpu: median(runs.map((r) => r.clientCpu)),
   };
 }
+
+/** Median over rounds of runs[round][key] / baseRuns[round][key], rounds where both ran. */
+export function pairedRatio(runs, baseRuns, key = 'rps') {
+  if (!baseRuns) return null;
+  const base = new Map(baseRuns.map((r) => [r.round, r[key]]));
+  return median(runs.filter((r) => base.has(r.round)).map((r) => ratio(r[key], base.get(r.round))));
+}

@@ -5,8 +5,8 @@
 // default); the servers that accept it by default also run against `ws-deflate` (ws's default
 // offer) as extra "compress on" rows. See README "WebSocket".
 import { stopChild } from './proc.mjs';
-import { median, ratio, rotate, runMedians } from './stats.mjs';
-import { fmt, pairedRatio } from './server-bench.mjs';
+import { median, pairedRatio, ratio, rotate, runMedians } from './stats.mjs';
+import { fmt } from './server-bench.mjs';
 
 // Servers whose WebSocket accepts permessage-deflate unless told otherwise (aiohttp's compress=True).
 const DEFLATE_BY_DEFAULT = new Set(['aiohttp-py', 'aiohttp-ts']);
