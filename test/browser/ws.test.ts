@@ -9,8 +9,9 @@ import type { BrowserContext } from 'playwright-core';
 import { createDemoApp } from '../../src/demo/app.js';
 import { Response } from '../../src/server/index.js';
 import { serve } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = peerPath('chromium');
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run',
@@ -37,7 +38,7 @@ const PAGE = `<!doctype html>
   ws.onclose = (e) => log('close:' + e.code);
 </script>`;
 
-describe('WebSocket in headless Chromium', () => {
+describe('WebSocket in headless Chromium', needs('chromium'), () => {
   // One browser for the file: starting Chromium is the slow part.
   let profile: string;
   let context: BrowserContext;

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
+import { peerPath, type PeerName } from '../helpers/peers.js';
 
 /** A loopback node:http server counting TCP connections. */
 export interface TestServer {
@@ -56,10 +57,10 @@ export interface PythonPeer {
 }
 
 /** Starts test/client/fixtures/NAME with Debian's python3 (which has aiohttp 3.8 and httpbin). */
-export async function startPython(name: string): Promise<PythonPeer> {
+export async function startPython(name: string, needed: PeerName): Promise<PythonPeer> {
   // Tests run from build/test/client; the fixtures stay in the source tree.
   const script = new URL(`../../../test/client/fixtures/${name}`, import.meta.url).pathname;
-  const proc = spawn('/usr/bin/python3', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(peerPath(needed), [script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();

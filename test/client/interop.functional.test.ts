@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { BasicAuth, ClientSession, ContentTypeError, CookieJar, FormData, digestAuthMiddleware } from '../../src/index.js';
 import { startPython } from './helpers.js';
 import type { PythonPeer } from './helpers.js';
+import { needs } from '../helpers/peers.js';
 
-describe('interop: Python aiohttp 3.8 server', () => {
+describe('interop: Python aiohttp 3.8 server', needs('python3-aiohttp'), () => {
   let peer: PythonPeer;
   let session: ClientSession;
   let tmp: string;
 
   before(async () => {
-    peer = await startPython('aiohttp_peer.py');
+    peer = await startPython('aiohttp_peer.py', 'python3-aiohttp');
     session = new ClientSession({ baseUrl: peer.url, cookieJar: new CookieJar({ unsafe: true }) });
     tmp = mkdtempSync(join(tmpdir(), 'aiohttp-ts-interop-'));
   });
@@ -108,12 +109,12 @@ describe('interop: Python aiohttp 3.8 server', () => {
   });
 });
 
-describe('interop: httpbin', () => {
+describe('interop: httpbin', needs('python3-httpbin'), () => {
   let peer: PythonPeer;
   let session: ClientSession;
 
   before(async () => {
-    peer = await startPython('httpbin_peer.py');
+    peer = await startPython('httpbin_peer.py', 'python3-httpbin');
     session = new ClientSession({ baseUrl: peer.url, cookies: { cookies_are: 'working' } });
   });
   after(async () => {

@@ -30,8 +30,9 @@ import {
 } from '../../src/index.js';
 import { createDemoApp } from '../../src/demo/app.js';
 import { serve } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = peerPath('python3-aiohttp');
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../../test/client/fixtures/${name}`, import.meta.url));
 
 async function session(t: TestContext, options: ConstructorParameters<typeof ClientSession>[0] = {}): Promise<ClientSession> {
@@ -315,7 +316,7 @@ async def main():
 asyncio.run(main())
 `;
 
-describe('ClientSession.wsConnect against Python aiohttp 3.8', () => {
+describe('ClientSession.wsConnect against Python aiohttp 3.8', needs('python3-aiohttp'), () => {
   it('exchanges text, binary and JSON, with protocol, cookies and headers, and closes', async (t) => {
     const child = spawn(PYTHON, ['-c', AIOHTTP_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
     t.after(() => child.kill());

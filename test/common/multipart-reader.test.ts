@@ -25,6 +25,7 @@ import {
   TooManyFieldsError, TooManyPartsError,
 } from '../../src/common/multipart/errors.js';
 import { FileField } from '../../src/common/multipart/file-field.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const B = 'XyZboundary42';
 const CT = { 'content-type': `multipart/form-data; boundary=${B}` };
@@ -731,7 +732,7 @@ describe('MultipartReader interop', () => {
     }
   }
 
-  it('reads what Python aiohttp 3.8 FormData and MultipartWriter send', async (t) => {
+  it('reads what Python aiohttp 3.8 FormData and MultipartWriter send', needs('python3-aiohttp'), async (t) => {
     const url = await startServer(t, async (req) => {
       if (req.url === '/form') return describeForm(req);
       const out: Array<Record<string, unknown>> = [];
@@ -741,7 +742,7 @@ describe('MultipartReader interop', () => {
       return out;
     });
     const script = fileURLToPath(new URL('../../../test/fixtures/multipart/aiohttp_post.py', import.meta.url));
-    const lines = (await run('/usr/bin/python3', [script, url])).trim().split('\n').map((l) => JSON.parse(l) as { status: number; body: unknown });
+    const lines = (await run(peerPath('python3-aiohttp'), [script, url])).trim().split('\n').map((l) => JSON.parse(l) as { status: number; body: unknown });
     assert.equal(lines[0]!.status, 200);
     assert.deepEqual(lines[0]!.body, [
       { name: 'name', value: 'value' },
@@ -760,14 +761,14 @@ describe('MultipartReader interop', () => {
     assert.deepEqual(Buffer.from(parts[2]!.data, 'base64'), Buffer.from([1, 2, 3]));
   });
 
-  it('reads what curl -F sends, and answers a limit error with its status', async (t) => {
+  it('reads what curl -F sends, and answers a limit error with its status', needs('curl'), async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'mp-curl-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'données.txt');
     const content = Buffer.alloc(200_000, 'curl!');
     await writeFile(file, content);
     const url = await startServer(t, describeForm);
-    const out = JSON.parse(await run('/usr/bin/curl', ['-sS', '-F', 'name=value', '-F', `file=@${file}`, `${url}/form`]));
+    const out = JSON.parse(await run(peerPath('curl'), ['-sS', '-F', 'name=value', '-F', `file=@${file}`, `${url}/form`]));
     assert.deepEqual(out[0], { name: 'name', value: 'value' });
     assert.equal(out[1].filename, 'données.txt');
     assert.equal(out[1].size, content.length);
@@ -775,7 +776,7 @@ describe('MultipartReader interop', () => {
 
     const tooBig = join(dir, 'big.bin');
     await writeFile(tooBig, Buffer.alloc(2 * 1024 * 1024));
-    const status = await run('/usr/bin/curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-F', `file=@${tooBig}`, `${url}/form`]);
+    const status = await run(peerPath('curl'), ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-F', `file=@${tooBig}`, `${url}/form`]);
     assert.equal(status, '413');
   });
 });

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createDemoApp } from '../../src/demo/app.js';
 import { parseRaw, rawRequest, serve, type Served } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -29,12 +30,12 @@ describe('demo app: static files, SSE and multipart', () => {
     }
   });
 
-  it('answers Range and If-None-Match on /static (curl)', async () => {
-    const { stdout } = await run('/usr/bin/curl', ['-s', '-r', '0-14', `${served.url}/static/index.html`]);
+  it('answers Range and If-None-Match on /static (curl)', needs('curl'), async () => {
+    const { stdout } = await run(peerPath('curl'), ['-s', '-r', '0-14', `${served.url}/static/index.html`]);
     assert.equal(stdout, '<!DOCTYPE html>');
-    const head = await run('/usr/bin/curl', ['-s', '-D', '-', '-o', '/dev/null', `${served.url}/static/index.html`]);
+    const head = await run(peerPath('curl'), ['-s', '-D', '-', '-o', '/dev/null', `${served.url}/static/index.html`]);
     const etag = /etag: (.+)\r/i.exec(head.stdout)![1]!;
-    const cond = await run('/usr/bin/curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `If-None-Match: ${etag}`, `${served.url}/static/index.html`]);
+    const cond = await run(peerPath('curl'), ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `If-None-Match: ${etag}`, `${served.url}/static/index.html`]);
     assert.equal(cond.stdout, '304');
   });
 
@@ -70,7 +71,7 @@ describe('demo app: static files, SSE and multipart', () => {
     assert.equal(bad.status, 400);
   });
 
-  it("takes a multipart upload from Python aiohttp's client", async () => {
+  it("takes a multipart upload from Python aiohttp's client", needs('python3-aiohttp'), async () => {
     const script = `
 import asyncio, hashlib, sys, aiohttp
 async def main(base):
@@ -84,7 +85,7 @@ async def main(base):
     print(r.status, body['form'], body['files'][0]['filename'], body['files'][0]['size'], body['files'][0]['sha256'] == hashlib.sha256(payload).hexdigest())
 asyncio.run(main(sys.argv[1]))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, served.url]);
+    const { stdout } = await run(peerPath('python3-aiohttp'), ['-c', script, served.url]);
     assert.equal(stdout, "200 [['title', 'hello 世界']] data.bin 76800 True\n");
   });
 });

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createDemoApp } from '../../src/demo/app.js';
 import { serve, type Served } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -132,12 +133,12 @@ describe('demo app', () => {
     assert.equal((await get('/delay/-1')).status, 400);
   });
 
-  it('answers curl', async () => {
-    const { stdout } = await run('/usr/bin/curl', ['-sS', '-d', '{"test":"object"}', '-H', 'content-type: application/json', '-w', '\\n%{http_code} %{content_type}', `${served.url}/`]);
+  it('answers curl', needs('curl'), async () => {
+    const { stdout } = await run(peerPath('curl'), ['-sS', '-d', '{"test":"object"}', '-H', 'content-type: application/json', '-w', '\\n%{http_code} %{content_type}', `${served.url}/`]);
     assert.equal(stdout, '{"status":"ok"}\n200 text/json;charset=utf-8');
   });
 
-  it("answers Python aiohttp's client, whose json() refuses text/json as in the notes", async () => {
+  it("answers Python aiohttp's client, whose json() refuses text/json as in the notes", needs('python3-aiohttp'), async () => {
     const script = `
 import asyncio, sys, aiohttp
 async def main(base):
@@ -155,7 +156,7 @@ async def main(base):
             print(len(r.history), await r.json())
 asyncio.run(main(sys.argv[1]))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, served.url]);
+    const { stdout } = await run(peerPath('python3-aiohttp'), ['-c', script, served.url]);
     assert.equal(stdout, [
       '/querystring?key1=val1&key2=val2&key2=val3',
       "exception: 0, message='Attempt to decode JSON with unexpected mimetype: text/json;charset=utf-8', url=URL('" + served.url + "/')",

@@ -17,8 +17,9 @@ import * as web from '../../src/server/index.js';
 import { createDemoApp } from '../../src/demo/app.js';
 import { connectClientSocket } from '../../src/websocket/ws-adapter.js';
 import { WSMsgType } from '../../src/websocket/models.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
-const NGINX = '/usr/sbin/nginx';
+const NGINX = peerPath('nginx');
 // build/test/deploy/ -> the repository root
 const DEPLOY = fileURLToPath(new URL('../../../deploy/nginx/', import.meta.url));
 
@@ -170,7 +171,7 @@ function readGatedStream(port: number, path: string, id: string, deadlineMs = 50
   });
 }
 
-describe('behind nginx', () => {
+describe('behind nginx', needs('nginx'), () => {
   let dir = '';
   let nginx: ChildProcess | undefined;
   let nginxLog = '';

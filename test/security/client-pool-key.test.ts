@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { ClientConnectorCertificateError, ClientSession, TCPConnector } from '../../src/index.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
-describe('client pool key (TLS)', () => {
+describe('client pool key (TLS)', needs('openssl'), () => {
   let server: Server;
   let port: number;
   let cert: Buffer;
@@ -24,7 +25,7 @@ describe('client pool key (TLS)', () => {
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aiohttp-ts-sni-'));
     try {
-      execFileSync('/usr/bin/openssl', [
+      execFileSync(peerPath('openssl'), [
         'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
         '-subj', '/CN=a.test', '-addext', 'subjectAltName=DNS:a.test,DNS:b.test,IP:127.0.0.1',
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { Application, FileResponse, guessContentType } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -243,12 +244,12 @@ describe('FileResponse', () => {
     assert.ok(sent < 32 * 1024 * 1024, `sent ${sent} bytes to a paused client`);
   });
 
-  it('works with curl for Range and 304', async () => {
-    const { stdout } = await run('/usr/bin/curl', ['-s', '-r', '0-9', `${served.url}/data`]);
+  it('works with curl for Range and 304', needs('curl'), async () => {
+    const { stdout } = await run(peerPath('curl'), ['-s', '-r', '0-9', `${served.url}/data`]);
     assert.equal(stdout, '0123456789');
-    const head = await run('/usr/bin/curl', ['-s', '-D', '-', '-o', '/dev/null', `${served.url}/data`]);
+    const head = await run(peerPath('curl'), ['-s', '-D', '-', '-o', '/dev/null', `${served.url}/data`]);
     const etag = /etag: (.+)\r/i.exec(head.stdout)![1]!;
-    const cond = await run('/usr/bin/curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `If-None-Match: ${etag}`, `${served.url}/data`]);
+    const cond = await run(peerPath('curl'), ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `If-None-Match: ${etag}`, `${served.url}/data`]);
     assert.equal(cond.stdout, '304');
   });
 });

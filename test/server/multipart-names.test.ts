@@ -13,6 +13,7 @@ import { ClientSession, FormData } from '../../src/index.js';
 import * as web from '../../src/server/index.js';
 import { FileField } from '../../src/common/multipart/file-field.js';
 import { serve } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -37,12 +38,12 @@ describe('multipart field and file names over HTTP', () => {
     assert.deepEqual(got, [['say "hi"\\', 'v1', null], ['multi\r\nline é', 'v2', 'C:\\x "y"\r\n😀.txt']]);
   });
 
-  it('decodes what curl sends as browsers do', async (t) => {
+  it('decodes what curl sends as browsers do', needs('curl'), async (t) => {
     const { url } = await serve(echoApp(), t);
     const dir = mkdtempSync(join(tmpdir(), 'aiohttp-ts-names-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'f.txt'), 'file');
-    const { stdout } = await run('/usr/bin/curl', ['-s', '-F', 'a"b\\c=v', '-F', `f=@${join(dir, 'f.txt')};filename=x"y\\z é.txt`, url]);
+    const { stdout } = await run(peerPath('curl'), ['-s', '-F', 'a"b\\c=v', '-F', `f=@${join(dir, 'f.txt')};filename=x"y\\z é.txt`, url]);
     assert.deepEqual(JSON.parse(stdout), [['a"b\\c', 'v', null], ['f', 'file', 'x"y\\z é.txt']]);
   });
 });

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as web from '../../src/server/index.js';
 import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const run = promisify(execFile);
 
@@ -157,7 +158,7 @@ describe('ServerProtocol', () => {
     assert.equal(raw, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello');
   });
 
-  it("serves Python's aiohttp client", async (t) => {
+  it("serves Python's aiohttp client", needs('python3-aiohttp'), async (t) => {
     const app = new web.Application();
     app.router.addPost('/echo', async (request) => web.jsonResponse({ form: (await request.post()).toArray(), q: request.query.get('q') }));
     const { url } = await serve(app, t);
@@ -171,13 +172,13 @@ describe('ServerProtocol', () => {
       '            print(r.status, await r.text())',
       'asyncio.run(main())',
     ].join('\n');
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, url]);
+    const { stdout } = await run(peerPath('python3-aiohttp'), ['-c', script, url]);
     const [first, second] = stdout.trim().split('\n');
     assert.equal(first, '200 {"form": [["a", "1"], ["b", "x y"]], "q": "\\u00e9"}');
     assert.equal(second, '404 404: Not Found');
   });
 
-  it('serves /usr/bin/curl', async (t) => {
+  it('serves curl', needs('curl'), async (t) => {
     const app = new web.Application();
     app.router.addPost('/echo/{name}', async (request) => {
       const resp = web.jsonResponse({ name: request.matchInfo.name, body: await request.json(), ua: request.headers.get('user-agent')?.split('/')[0] });
@@ -185,12 +186,12 @@ describe('ServerProtocol', () => {
       return resp;
     });
     const { url } = await serve(app, t);
-    const { stdout } = await run('/usr/bin/curl', ['-sS', '-i', '-X', 'POST', '-H', 'Content-Type: application/json', '--data', '{"x":1}', `${url}/echo/b%C3%B8`]);
+    const { stdout } = await run(peerPath('curl'), ['-sS', '-i', '-X', 'POST', '-H', 'Content-Type: application/json', '--data', '{"x":1}', `${url}/echo/b%C3%B8`]);
     const res = parseRaw(stdout);
     assert.equal(res.status, 200);
     assert.equal(res.headers['set-cookie'], 'seen=yes; Path=/');
     assert.deepEqual(JSON.parse(res.body), { name: 'bø', body: { x: 1 }, ua: 'curl' });
-    const head = await run('/usr/bin/curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${url}/nowhere`]);
+    const head = await run(peerPath('curl'), ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `${url}/nowhere`]);
     assert.equal(head.stdout, '404');
   });
 });

@@ -15,6 +15,7 @@ import { createChatApp, websockets } from '../../examples/websocket/chat-server.
 import { createEchoApp } from '../../examples/websocket/echo-server.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 import { frame, rawClient } from '../websocket/helpers.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 interface Seen {
   sockets: WebSocketResponse[];
@@ -267,7 +268,7 @@ describe('WebSocketResponse', () => {
   });
 });
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = peerPath('python3-aiohttp');
 
 // Python aiohttp 3.8.4's client against the demo's /ws, as the seed notes' example uses it.
 const AIOHTTP_CLIENT = `
@@ -294,7 +295,7 @@ async def main(url):
 asyncio.run(main(sys.argv[1]))
 `;
 
-describe('demo /ws with Python aiohttp as the client', () => {
+describe('demo /ws with Python aiohttp as the client', needs('python3-aiohttp'), () => {
   it('echoes with /answer, echoes binary, and closes with 1000 on close cmd', async (t) => {
     const { port } = await serve(createDemoApp(), t);
     const { stdout } = await promisify(execFile)(PYTHON, ['-c', AIOHTTP_CLIENT, `http://127.0.0.1:${port}/ws`], { timeout: 20_000 });

@@ -10,8 +10,9 @@ import type { WebSocketError } from '../../src/websocket/errors.js';
 import { WSMsgType } from '../../src/websocket/models.js';
 import { connectClientSocket } from '../../src/websocket/ws-adapter.js';
 import { wsServer } from './helpers.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = peerPath('python3-aiohttp');
 
 const AIOHTTP_SERVER = `
 import asyncio, json
@@ -107,7 +108,7 @@ async function nextJson(py: PyProcess): Promise<Record<string, unknown>> {
   return JSON.parse(line.value) as Record<string, unknown>;
 }
 
-describe('interop with Python aiohttp 3.8.4', () => {
+describe('interop with Python aiohttp 3.8.4', needs('python3-aiohttp'), () => {
   it('our client talks to an aiohttp WebSocket server: echo, binary, close cmd, close codes, 1009', async (t) => {
     const py = python(t, AIOHTTP_SERVER);
     const listening = await nextJson(py);
