@@ -1,6 +1,8 @@
 /**
  * aiohttp-ts: the async HTTP client, server and WebSocket toolkit of Python's aiohttp, for Node.js.
  * The client API and the shared types live here; the server is the `web` namespace.
+ *
+ * @module aiohttp-ts
  */
 export { MultiDict, CIMultiDict, MultiDictProxy } from './common/multidict.js';
 export type { MultiDictInit, MultiDictLike } from './common/multidict.js';

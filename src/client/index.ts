@@ -1,4 +1,8 @@
-/** The client API (`aiohttp-ts/client`), as aiohttp's client: sessions, requests, responses, errors. */
+/**
+ * The client API (`aiohttp-ts/client`), as aiohttp's client: sessions, requests, responses, errors.
+ *
+ * @module aiohttp-ts/client
+ */
 
 // Session, requests and responses
 export { ClientSession } from './session.js';

@@ -1,6 +1,8 @@
 /**
  * The server: aiohttp's `web` namespace. `import { web } from 'aiohttp-ts'` or
  * `import * as web from 'aiohttp-ts/web'`.
+ *
+ * @module aiohttp-ts/web
  */
 
 // Application and lifecycle

@@ -1,6 +1,8 @@
 /**
  * `aiohttp-ts/test-utils`, as aiohttp's `test_utils.py`: test servers, a test client (over loopback
  * or in-process) and mocked requests. Independent of the test runner.
+ *
+ * @module aiohttp-ts/test-utils
  */
 
 // Servers
