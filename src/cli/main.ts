@@ -76,6 +76,28 @@ function parseWorkers(value: string): number | 'auto' {
   return Number(value);
 }
 
+/** True when npm started this process (npx, npm exec, npm start, npm run): npm sets this for every script. */
+function launchedByNpm(): boolean {
+  return process.env['npm_lifecycle_event'] !== undefined;
+}
+
+/**
+ * Calls `onGone` once this process's parent has exited (its ppid changed), checking every 0.5 s.
+ * npm runs the CLI through `sh -c` and forwards SIGTERM only to that shell, which dies without
+ * passing it on (seen with npm 11: `npx aiohttp-ts serve` sent SIGTERM left the server orphaned
+ * and listening), so under npm a dead parent means "stop". Returns a function that stops watching.
+ */
+function watchParent(onGone: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 500);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves when the server stops. */
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -115,8 +137,25 @@ export async function main(argv: string[]): Promise<void> {
   if (port !== undefined && port !== '') options.port = parsePort(port);
   if (values.path === undefined && options.host === undefined) options.host = '0.0.0.0';
   if (values['no-access-log']) options.accessLog = null;
-  // A factory: with --workers only the worker processes build the app.
-  await web.runApp(async () => (spec === undefined ? (await import('../demo/app.js')).createDemoApp() : loadApp(spec, factoryArgs)), options);
+  let orphaned = false;
+  let unwatch: (() => void) | undefined;
+  if (launchedByNpm() && !web.isWorkerProcess()) {
+    const controller = new AbortController();
+    options.signal = controller.signal;
+    unwatch = watchParent(() => {
+      orphaned = true;
+      console.error('aiohttp-ts: parent process exited (npm does not pass SIGTERM on); shutting down');
+      controller.abort();
+    });
+  }
+  try {
+    // A factory: with --workers only the worker processes build the app (the primary never imports the module).
+    await web.runApp(async () => (spec === undefined ? (await import('../demo/app.js')).createDemoApp() : loadApp(spec, factoryArgs)), options);
+  } finally {
+    unwatch?.();
+  }
+  // As after a signal: exit once the event loop is empty, or at the latest a second later.
+  if (orphaned) setTimeout(() => process.exit(), 1000).unref();
 }
 
 function isMainModule(): boolean {

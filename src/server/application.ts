@@ -158,6 +158,37 @@ function notAllowed(request: Request): never {
   throw stackless(() => new HTTPMethodNotAllowed(request.method, request._match?.allowedMethods ?? []));
 }
 
+function checkMiddleware(m: unknown): void {
+  if (typeof m !== 'function') throw new TypeError('middlewares must be functions (request, handler) => response');
+}
+
+/**
+ * `list` behind a proxy that refuses every change once `frozen()` (push, splice, index writes, length
+ * writes all go through these traps), and checks that added items are middlewares. A proxy keeps it
+ * a real array for readers (`Array.isArray`, indexing, iteration); it is read only when the app freezes.
+ */
+function guardList(list: Middleware[], frozen: () => boolean): Middleware[] {
+  const refuse = (): never => {
+    throw new Error('Cannot modify frozen list: app.middlewares cannot change once the application is frozen (it freezes when first served); add middlewares before that');
+  };
+  return new Proxy(list, {
+    set(target, key, value, receiver) {
+      if (frozen()) refuse();
+      if (typeof key === 'string' && key !== 'length') checkMiddleware(value);
+      return Reflect.set(target, key, value, receiver);
+    },
+    defineProperty(target, key, desc) {
+      if (frozen()) refuse();
+      if (typeof key === 'string' && key !== 'length' && 'value' in desc) checkMiddleware(desc.value);
+      return Reflect.defineProperty(target, key, desc);
+    },
+    deleteProperty(target, key) {
+      if (frozen()) refuse();
+      return Reflect.deleteProperty(target, key);
+    },
+  });
+}
+
 /**
  * A web application: routes, middlewares, signals and state.
  * @example
@@ -167,7 +198,12 @@ function notAllowed(request: Request): never {
  */
 export class Application {
   readonly router: UrlDispatcher;
-  readonly middlewares: readonly Middleware[];
+  /**
+   * Applied in order, the first outermost. An ordinary array until the application is frozen (when
+   * it is first served): `app.middlewares.push(mw)` works before that and throws after it, like
+   * aiohttp's FrozenList.
+   */
+  readonly middlewares: Middleware[];
   readonly clientMaxSize: number;
   readonly logger: Logger;
   /** @internal Response compression for every response of this app, unless a response says otherwise. */
@@ -181,6 +217,8 @@ export class Application {
   #frozen = false;
   #stateFrozen = false;
   #closing = false;
+  /** Between startup() and the end of cleanup(). */
+  #running = false;
   readonly #subapps: Application[] = [];
   readonly #domains: MatchedSubAppResource[] = [];
   /** @internal The 404 handler wrapped in the middlewares. */
@@ -191,8 +229,9 @@ export class Application {
   constructor(options: ApplicationOptions = {}) {
     const { middlewares = [], clientMaxSize = 1024 ** 2, logger = console } = options;
     if (!Number.isSafeInteger(clientMaxSize) || clientMaxSize < 0) throw new RangeError(`clientMaxSize must be a non-negative integer, got ${clientMaxSize}`);
-    this.middlewares = Object.freeze([...middlewares]);
-    for (const m of this.middlewares) if (typeof m !== 'function') throw new TypeError('middlewares must be functions (request, handler) => response');
+    const list = [...middlewares];
+    for (const m of list) checkMiddleware(m);
+    this.middlewares = guardList(list, () => this.#frozen);
     this.clientMaxSize = clientMaxSize;
     this.logger = logger;
     const c = options.compression;
@@ -322,10 +361,17 @@ export class Application {
     return m.route !== null;
   }
 
-  /** Runs cleanup contexts' setup, then onStartup. */
+  /** Runs cleanup contexts' setup, then onStartup; refused while a previous run has not been cleaned up. */
   async startup(): Promise<void> {
-    await this.cleanupCtx._onStartup(this);
-    await this.onStartup.send(this);
+    if (this.#running) throw new Error('Cannot start the application: it is already running (call cleanup() on its runner, or close its TestServer/TestClient, first)');
+    this.#running = true;
+    try {
+      await this.cleanupCtx._onStartup(this);
+      await this.onStartup.send(this);
+    } catch (err) {
+      this.#running = false;
+      throw err;
+    }
     // As aiohttp's runner: routes and signals freeze before startup, state only after it.
     this.#stateFrozen = true;
   }
@@ -335,7 +381,11 @@ export class Application {
     await this.onShutdown.send(this);
   }
 
-  /** Tears cleanup contexts down in reverse, then runs onCleanup. */
+  /**
+   * Tears cleanup contexts down in reverse, then runs onCleanup. The application is then as before
+   * its startup (state writable, keep-alive on), so another runner may serve it: a TestClient's app
+   * can go on to `runApp`.
+   */
   async cleanup(): Promise<void> {
     let ctxError: unknown;
     try {
@@ -343,7 +393,13 @@ export class Application {
     } catch (err) {
       ctxError = err;
     }
-    await this.onCleanup.send(this);
+    try {
+      await this.onCleanup.send(this);
+    } finally {
+      this.#stateFrozen = false;
+      this._closing = false;
+      this.#running = false;
+    }
     if (ctxError !== undefined) throw ctxError;
   }
 

@@ -199,7 +199,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   if (failed !== undefined) {
     shuttingDown = true;
     await Promise.all(slots.map((s) => stopWorker(s.worker)));
-    throw new Error(`aiohttp-ts: a worker failed to start: ${String((failed as PromiseRejectedResult).reason)}`);
+    // No "aiohttp-ts:" prefix: the CLI adds it to every error it prints.
+    const reason: unknown = (failed as PromiseRejectedResult).reason;
+    throw new Error(`a worker failed to start: ${reason instanceof Error ? reason.message : String(reason)}`, { cause: reason });
   }
   if (options.printBanner) {
     const print = typeof options.printBanner === 'function' ? options.printBanner : (line: string): void => console.log(line);

@@ -433,7 +433,8 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
   /**
    * Starts (or finishes) the closing handshake and waits up to `timeout` seconds for the peer's
    * close frame. Resolves true if this call closed the connection, false if it was already closed.
-   * A pending `receive()` returns CLOSING, as in aiohttp.
+   * A pending `receive()` returns CLOSING, as in aiohttp; a pending `for await` step ends when this
+   * call does, so `closeCode` is known once the loop has ended.
    */
   async close(options: WSCloseOptions = {}): Promise<boolean> {
     const code = options.code ?? 1000;
@@ -442,7 +443,24 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     if (Buffer.byteLength(reason) > 123) throw new RangeError('message must be at most 123 bytes');
 
     this.#cancelHeartbeat();
+    if (this.#waiting && !this.#closed && this.#waitIterator !== undefined) {
+      // aiohttp ends `async for` on CLOSING at once, with close_code still None until the peer's
+      // close frame arrives; we end the loop after the handshake instead, closeCode set.
+      const resolve = this.#waitResolve!;
+      const it = this.#waitIterator;
+      this.#endWait();
+      this.#closing = true;
+      try {
+        return await this.#closeHandshake(code, reason);
+      } finally {
+        resolve(it._finish(WS_CLOSING_MESSAGE));
+      }
+    }
     if (this.#waiting && !this.#closed) this.#deliver(WS_CLOSING_MESSAGE);
+    return this.#closeHandshake(code, reason);
+  }
+
+  async #closeHandshake(code: number, reason: string | Buffer): Promise<boolean> {
     if (this.#closed) return false;
     this.#closed = true;
     // Unread messages are dropped, which also resumes a paused socket so the close reply can arrive.

@@ -96,6 +96,23 @@ describe('ClientSession.wsConnect against our server', () => {
     assert.equal(ws.closeCode, 1000);
   });
 
+  it('knows closeCode when a for await loop ends because close() ran concurrently', async (t) => {
+    const { url } = await serve(inspectApp(), t);
+    const s = await session(t);
+    const ws = await s.wsConnect(`${url}/ws`);
+    assert.equal((await ws.receive()).type, WSMsgType.TEXT); // the handshake report
+    let codeWhenLoopEnded: number | null | undefined;
+    const loop = (async () => {
+      for await (const msg of ws) void msg;
+      codeWhenLoopEnded = ws.closeCode;
+    })();
+    await new Promise((r) => setImmediate(r)); // the loop is parked in a step
+    const closing = ws.close();
+    await loop;
+    assert.equal(codeWhenLoopEnded, 1000);
+    assert.equal(await closing, true);
+  });
+
   it('echoes binary and JSON through ws:// and http:// URLs alike', async (t) => {
     const { port } = await serve(createDemoApp(), t);
     const s = await session(t);

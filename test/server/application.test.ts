@@ -1,7 +1,37 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import * as web from '../../src/server/index.js';
+import { TestClient } from '../../src/test-utils/index.js';
 import { serve } from '../helpers/server.js';
+
+/** The Connection header of a keep-alive GET (node's agent sends `Connection: keep-alive`). */
+async function connectionHeader(url: string): Promise<string | undefined> {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    return await new Promise((resolve, reject) => {
+      http.get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers.connection));
+      }).on('error', reject);
+    });
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** An app whose startup hooks set state, as a notes service's database pool would. */
+function appWithState(): { app: web.Application; starts: () => number } {
+  const POOL = new web.AppKey<number>('pool');
+  let n = 0;
+  const app = new web.Application();
+  app.cleanupCtx.push(async function* (a) {
+    a.set(POOL, ++n);
+    yield;
+  });
+  app.router.addGet('/', (request) => new web.Response({ text: `pool ${request.app.get(POOL)}` }));
+  return { app, starts: () => n };
+}
 
 describe('Application', () => {
   it('stores typed state by key identity and names a missing key', () => {
@@ -146,5 +176,70 @@ describe('Application', () => {
     assert.equal(await (await fetch(`${url}/table/9`)).text(), 't 9');
     assert.equal(await (await fetch(`${url}/table`, { method: 'POST', body: 'hi' })).text(), 'hi');
     assert.equal(app.router.urlFor('a'), '/a');
+  });
+
+  it('serves with keep-alive and fresh state after a TestClient closed it (TestClient, then AppRunner)', async (t) => {
+    const { app, starts } = appWithState();
+    const client = new TestClient(app);
+    await client.startServer();
+    assert.equal(await (await client.get('/')).text(), 'pool 1');
+    await client.close();
+    const { url } = await serve(app, t);
+    assert.equal(starts(), 2);
+    assert.equal(await connectionHeader(url), 'keep-alive');
+    assert.equal(await (await fetch(url)).text(), 'pool 2');
+  });
+
+  it('serves with keep-alive after a TestClient closed it (TestClient, then runApp)', async () => {
+    const { app } = appWithState();
+    await using client = new TestClient(app);
+    await client.startServer();
+    await (await client.get('/')).text();
+    await client.close();
+    const ac = new AbortController();
+    let ready!: (name: string) => void;
+    const banner = new Promise<string>((r) => (ready = r));
+    const running = web.runApp(app, {
+      host: '127.0.0.1', port: 0, handleSignals: false, accessLog: false, signal: ac.signal,
+      printBanner: (line) => {
+        const m = /Running on (\S+)/.exec(line);
+        if (m) ready(m[1]!);
+      },
+    });
+    try {
+      const url = await banner;
+      assert.equal(await connectionHeader(url), 'keep-alive');
+      assert.equal(await (await fetch(url)).text(), 'pool 2');
+    } finally {
+      ac.abort();
+      await running;
+    }
+  });
+
+  it('refuses a second runner while the application is still running', async (t) => {
+    const app = new web.Application();
+    await serve(app, t);
+    const runner = new web.AppRunner(app);
+    await assert.rejects(runner.setup(), /already running/);
+  });
+
+  it('lets app.middlewares be extended until the application is frozen, then refuses clearly', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/', () => new web.Response({ text: 'ok' }));
+    const mw: web.Middleware = async (request, handler) => {
+      const resp = await handler(request);
+      resp.headers.set('X-Mw', 'pushed');
+      return resp;
+    };
+    app.middlewares.push(mw);
+    assert.equal(app.middlewares.length, 1);
+    assert.ok(Array.isArray(app.middlewares));
+    assert.throws(() => app.middlewares.push('nope' as unknown as web.Middleware), TypeError);
+    const { url } = await serve(app, t);
+    assert.equal((await fetch(url)).headers.get('x-mw'), 'pushed');
+    assert.throws(() => app.middlewares.push(mw), /Cannot modify frozen list.*application is frozen/);
+    assert.throws(() => app.middlewares.splice(0, 1), /Cannot modify frozen list/);
+    assert.throws(() => (app.middlewares[0] = mw), /Cannot modify frozen list/);
+    assert.equal(app.middlewares.length, 1);
   });
 });
