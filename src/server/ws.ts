@@ -100,7 +100,7 @@ function notUpgradable(method: string, status: number, reason: string, headers: 
 export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   readonly #options: WebSocketResponseOptions;
   #conn: WebSocketConnection | undefined;
-  #request: Request<any> | undefined;
+  #request: Request | undefined;
   #preparing: Promise<void> | undefined;
 
   constructor(options: WebSocketResponseOptions = {}) {
@@ -112,7 +112,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   }
 
   /** Tells whether `request` can be upgraded and which subprotocol would be chosen; sends nothing. */
-  canPrepare(request: Request<any>): WebSocketReady {
+  canPrepare(request: Request<unknown>): WebSocketReady {
     if (this.#conn !== undefined) throw new Error('Already started');
     const headers = request.message.headers;
     if (checkUpgradeRequest(request.method, headers) !== null) return { ok: false, protocol: null };
@@ -125,7 +125,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   }
 
   /** The request this WebSocket was prepared for. */
-  override get request(): Request<any> | undefined {
+  override get request(): Request | undefined {
     return this.#request;
   }
 
@@ -135,11 +135,11 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
    * upgrade throws an HTTP exception: 426 with `Upgrade: websocket` for a plain GET, 400 for bad
    * WebSocket headers, 405 for another method.
    */
-  override prepare(request: Request<any>): Promise<void> {
+  override prepare(request: Request<unknown>): Promise<void> {
     return (this.#preparing ??= this.#prepare(request));
   }
 
-  async #prepare(request: Request<any>): Promise<void> {
+  async #prepare(request: Request<unknown>): Promise<void> {
     const message = request.message;
     const rejection = checkUpgradeRequest(request.method, message.headers);
     if (rejection !== null) throw notUpgradable(request.method, rejection.status, rejection.reason, rejection.headers);
