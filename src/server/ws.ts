@@ -3,7 +3,7 @@
  * `await ws.prepare(request)`, after routing and middlewares ran as for any request. The message
  * API is the shared WebSocketConnection's; this class adds the HTTP side (checks, 101, hijacking).
  */
-import type { WSCloseOptions, WSDataMessage, WSReceiveJsonOptions, WSSendJsonOptions, WSSendOptions, WebSocketLike } from '../websocket/connection.js';
+import type { WSCloseOptions, WSDataMessage, WSExtraInfo, WSReceiveJsonOptions, WSSendJsonOptions, WSSendOptions, WebSocketLike } from '../websocket/connection.js';
 import { WebSocketConnection } from '../websocket/connection.js';
 import { WSHandshakeError } from '../websocket/errors.js';
 import type { WSMessage } from '../websocket/models.js';
@@ -221,7 +221,13 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
     return this.#conn?.compress ?? 0;
   }
 
-  /** Transport details as aiohttp's `get_extra_info()` ('peername', 'sockname', 'socket', 'peercert', 'cipher'). */
+  /**
+   * Transport details as aiohttp's `get_extra_info()` ('peername', 'sockname', 'socket', 'peercert',
+   * 'cipher', typed by WSExtraInfo); `defaultValue` (default null) before `prepare()` and for unknown names.
+   */
+  getExtraInfo<K extends keyof WSExtraInfo>(name: K): WSExtraInfo[K] | null;
+  getExtraInfo<K extends keyof WSExtraInfo, D>(name: K, defaultValue: D): WSExtraInfo[K] | D;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return this.#conn === undefined ? defaultValue : this.#conn.getExtraInfo(name, defaultValue);
   }
