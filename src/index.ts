@@ -19,7 +19,7 @@ export type {
   WSMessage, WSPingMessage, WSPongMessage, WSCloseMessage, WSClosingMessage, WSClosedMessage, WSErrorMessage,
 } from './websocket/models.js';
 export type {
-  WSDataMessage, WSCloseOptions, WSSendOptions, WSSendJsonOptions, WSReceiveJsonOptions, WebSocketLike,
+  WSDataMessage, WSCloseOptions, WSSendOptions, WSSendJsonOptions, WSReceiveJsonOptions, WSExtraInfo, WebSocketLike,
 } from './websocket/connection.js';
 export type { CompressOption, DeflateOptions } from './websocket/ws-adapter.js';
 // Handshake failures surface as the client's WSServerHandshakeError / ClientConnectorError and the

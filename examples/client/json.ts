@@ -25,7 +25,7 @@ const BASE = process.env['DEMO_URL'] ?? 'http://localhost:8080';
   // jsonSerialize replaces JSON.stringify for every `json:` body of the session (ujson.dumps in the notes).
   await using session = new ClientSession({ jsonSerialize: (value) => JSON.stringify(value, null, 2) });
   await using response = await session.post(`${BASE}/anything`, { json: { test: 'object' } });
-  const echo = (await response.json()) as { data: string; json: unknown };
+  const echo = await response.json<{ data: string; json: unknown }>();
   console.log(JSON.stringify(echo.data));
   console.log(echo.json);
 }

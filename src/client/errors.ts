@@ -4,6 +4,7 @@
  * guard (`isTimeoutError`, `isOSError`). Every error has a stable `code`.
  */
 import type { CIMultiDictProxy, RequestInfo } from './request.js';
+import type { ClientResponse } from './response.js';
 
 const BRAND = Symbol.for('aiohttp-ts.ClientError');
 
@@ -36,10 +37,11 @@ export class ClientResponseError extends ClientError {
   override readonly code: string = 'ERR_CLIENT_RESPONSE';
   readonly status: number;
   readonly requestInfo: RequestInfo;
-  readonly history: readonly unknown[];
+  /** The responses of the redirects followed before this one, oldest first (aiohttp's `history`). */
+  readonly history: readonly ClientResponse[];
   readonly headers: CIMultiDictProxy | null;
 
-  constructor(requestInfo: RequestInfo, history: readonly unknown[], options: ClientResponseErrorOptions = {}) {
+  constructor(requestInfo: RequestInfo, history: readonly ClientResponse[], options: ClientResponseErrorOptions = {}) {
     super(options.message ?? '', options.cause === undefined ? undefined : { cause: options.cause });
     this.requestInfo = requestInfo;
     this.history = history;

@@ -550,9 +550,10 @@ export class ClientResponse implements AsyncDisposable {
   /**
    * The body parsed as JSON. A mimetype other than JSON throws ContentTypeError, with aiohttp's
    * message: "Attempt to decode JSON with unexpected mimetype: text/json;charset=utf-8". An empty
-   * body gives null.
+   * body gives null. `T` only types the result (default `unknown`); nothing checks it, as with
+   * `request.json<T>()` on the server.
    */
-  async json(options: JsonOptions = {}): Promise<unknown> {
+  async json<T = unknown>(options: JsonOptions = {}): Promise<T> {
     const body = await this.read();
     const expected = options.contentType === undefined ? 'application/json' : options.contentType;
     if (expected !== null) {
@@ -567,8 +568,8 @@ export class ClientResponse implements AsyncDisposable {
     }
     const enc = (options.encoding ?? this.getEncoding()).toLowerCase();
     const text = (enc === 'utf-8' || enc === 'utf8' ? body.toString('utf8') : new TextDecoder(enc).decode(body)).trim();
-    if (text.length === 0) return null;
-    return (options.loads ?? JSON.parse)(text);
+    if (text.length === 0) return null as T;
+    return (options.loads ?? JSON.parse)(text) as T;
   }
 
   /** Throws ClientResponseError for status >= 400 (after releasing the connection). */

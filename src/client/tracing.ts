@@ -6,9 +6,11 @@
  * they are attributed to the oldest traced request waiting on that origin.
  */
 import type { CIMultiDict } from '../common/multidict.js';
+import type { ClientResponse } from './response.js';
+import type { ClientSession } from './session.js';
 
 /** One trace signal: callbacks run in order; async ones are awaited where the client can wait. */
-export type TraceSignal<P> = Array<(session: unknown, ctx: Record<string, unknown>, params: P) => void | Promise<void>>;
+export type TraceSignal<P> = Array<(session: ClientSession, ctx: Record<string, unknown>, params: P) => void | Promise<void>>;
 
 /** Params of `onRequestStart`. */
 export interface TraceRequestStartParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict }
@@ -17,11 +19,11 @@ export interface TraceRequestChunkSentParams { readonly method: string; readonly
 /** Params of `onResponseChunkReceived`: one body chunk read from the socket. */
 export interface TraceResponseChunkReceivedParams { readonly method: string; readonly url: URL; readonly chunk: Buffer }
 /** Params of `onRequestEnd`: status and headers have arrived. */
-export interface TraceRequestEndParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: unknown }
+export interface TraceRequestEndParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: ClientResponse }
 /** Params of `onRequestException`. */
 export interface TraceRequestExceptionParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly exception: Error }
 /** Params of `onRequestRedirect`: `response` is the redirect. */
-export interface TraceRequestRedirectParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: unknown }
+export interface TraceRequestRedirectParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict; readonly response: ClientResponse }
 /** Params of `onRequestHeadersSent` (fired once the request, body included, is written). */
 export interface TraceRequestHeadersSentParams { readonly method: string; readonly url: URL; readonly headers: CIMultiDict }
 /** Params of the connection signals (none). */
@@ -92,9 +94,9 @@ type ParamsOf<K extends SignalName> = TraceConfig[K] extends TraceSignal<infer P
 
 /** @internal The trace of one request: every config with its context. */
 export class Trace {
-  readonly #session: unknown;
+  readonly #session: ClientSession;
   readonly #items: Array<[TraceConfig, Record<string, unknown>]>;
-  constructor(session: unknown, configs: readonly TraceConfig[], traceRequestCtx: unknown) {
+  constructor(session: ClientSession, configs: readonly TraceConfig[], traceRequestCtx: unknown) {
     this.#session = session;
     this.#items = configs.map((c) => [c, c.traceConfigCtx(traceRequestCtx)]);
   }

@@ -6,6 +6,8 @@
 /** A typed key for application state: `app.set(DB, pool)`, `app.get(DB)` is typed `Pool`. */
 export class AppKey<T> {
   declare readonly __type?: T;
+  /** Keeps the three key kinds apart: a private member makes the class nominal, so an AppKey is no RequestKey. */
+  private declare readonly _kind: undefined;
   readonly name: string;
   constructor(name: string) {
     this.name = name;
@@ -18,6 +20,8 @@ export class AppKey<T> {
 /** A typed key for per-request state: `request.set(USER, u)`, `request.get(USER)`. */
 export class RequestKey<T> {
   declare readonly __type?: T;
+  /** Keeps the three key kinds apart: a private member makes the class nominal, so an AppKey is no RequestKey. */
+  private declare readonly _kind: undefined;
   readonly name: string;
   constructor(name: string) {
     this.name = name;
@@ -27,9 +31,11 @@ export class RequestKey<T> {
   }
 }
 
-/** A typed key for per-response state. */
+/** A typed key for per-response state: `response.set(CACHED, true)`, `response.get(CACHED)` (aiohttp 3.14's `ResponseKey`). */
 export class ResponseKey<T> {
   declare readonly __type?: T;
+  /** Keeps the three key kinds apart: a private member makes the class nominal, so an AppKey is no RequestKey. */
+  private declare readonly _kind: undefined;
   readonly name: string;
   constructor(name: string) {
     this.name = name;

@@ -211,7 +211,7 @@ export class Application {
   readonly onStartup = new Signal<[Application]>();
   readonly onShutdown = new Signal<[Application]>();
   readonly onCleanup = new Signal<[Application]>();
-  readonly onResponsePrepare = new Signal<[Request<any>, StreamResponse]>();
+  readonly onResponsePrepare = new Signal<[Request, StreamResponse]>();
   readonly cleanupCtx = new CleanupContext();
   readonly #state = new Map<AppKey<unknown>, unknown>();
   #frozen = false;

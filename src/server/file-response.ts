@@ -234,7 +234,7 @@ export class FileResponse extends StreamResponse {
   }
 
   /** Opens the file or an accepted pre-compressed sibling; throws 404/403 as the file warrants. */
-  async #openBest(request: Request<any>): Promise<OpenedFile> {
+  async #openBest(request: Request<unknown>): Promise<OpenedFile> {
     const info = pathInfo(this.path);
     const accepted = acceptedEncodings(request._header('accept-encoding'));
     const now = Date.now();
@@ -262,7 +262,7 @@ export class FileResponse extends StreamResponse {
   }
 
   /** Checks preconditions and ranges, sends headers, then the file (or the ranges of it). */
-  override async prepare(request: Request<any>): Promise<void> {
+  override async prepare(request: Request<unknown>): Promise<void> {
     if (this.prepared) return;
     const file = await this.#openBest(request);
     try {
@@ -272,7 +272,7 @@ export class FileResponse extends StreamResponse {
     }
   }
 
-  async #send(request: Request<any>, file: OpenedFile): Promise<void> {
+  async #send(request: Request<unknown>, file: OpenedFile): Promise<void> {
     const { fd, st, encoding, variants, info } = file;
     const size = st.size;
     const mtimeMs = st.mtimeMs;
@@ -352,7 +352,7 @@ export class FileResponse extends StreamResponse {
     return this.writeEof(tail);
   }
 
-  async #empty(request: Request<any>, status: number): Promise<void> {
+  async #empty(request: Request<unknown>, status: number): Promise<void> {
     this.setStatus(status);
     this.headers.delete('Content-Encoding');
     if (status !== 304) {

@@ -18,6 +18,7 @@ import {
   type ContentCoding,
 } from './compression.js';
 import type { Request } from './request.js';
+import type { ResponseKey } from '../common/keys.js';
 import { CRLF_NUL as BAD_VALUE, TOKEN } from '../common/http-syntax.js';
 
 /** Bodies up to this size are compressed inline; larger ones on the zlib thread pool. */
@@ -98,10 +99,11 @@ export class StreamResponse {
   #chunked: boolean;
   #cookies: Map<string, string> | undefined;
   #res: ServerResponse | undefined;
-  #request: Request<any> | undefined;
+  #request: Request | undefined;
   #eofSent: boolean;
   #compression: ReturnType<typeof resolveCompression> | undefined;
   #encoder: Transform | undefined;
+  #state: Map<ResponseKey<unknown>, unknown> | undefined;
   /** @internal Bytes of body written so far (aiohttp's `body_length`). */
   _bodyLength: number;
 
@@ -119,6 +121,7 @@ export class StreamResponse {
     this.#eofSent = false;
     this.#compression = undefined;
     this.#encoder = undefined;
+    this.#state = undefined;
     this._bodyLength = 0;
     if (options.reason !== undefined) this.reason = options.reason;
     if (options.headers !== undefined) {
@@ -261,7 +264,7 @@ export class StreamResponse {
   }
 
   /** @internal The coding this response will use (none when compression is off); sets Content-Encoding and Vary. */
-  _negotiateEncoding(request: Request<any>, length: number | undefined): ContentCoding | undefined {
+  _negotiateEncoding(request: Request<unknown>, length: number | undefined): ContentCoding | undefined {
     const settings = this.#compression ?? request.app._compression;
     if (settings === undefined) return undefined;
     return negotiateEncoding(settings, request.method, request.message.headers['accept-encoding'], this, length);
@@ -283,8 +286,33 @@ export class StreamResponse {
   }
 
   /** The request this response was prepared for. */
-  get request(): Request<any> | undefined {
+  get request(): Request | undefined {
     return this.#request;
+  }
+
+  /**
+   * Stores per-response state under a typed key (aiohttp 3.14's `response[key] = value`): a handler
+   * marks its response for a middleware or an `onResponsePrepare` callback. Allowed at any time.
+   */
+  set<T>(key: ResponseKey<T>, value: T): void {
+    (this.#state ??= new Map()).set(key as ResponseKey<unknown>, value);
+  }
+
+  /** Per-response state for `key`; a missing key throws a RangeError naming it. */
+  get<T>(key: ResponseKey<T>): T {
+    const state = this.#state;
+    if (state === undefined || !state.has(key as ResponseKey<unknown>)) throw new RangeError(`response state has no key ${key.name}`);
+    return state.get(key as ResponseKey<unknown>) as T;
+  }
+
+  /** Whether per-response state has `key`. */
+  has(key: ResponseKey<unknown>): boolean {
+    return this.#state?.has(key) ?? false;
+  }
+
+  /** Removes per-response state for `key`; returns whether it was there. */
+  delete(key: ResponseKey<unknown>): boolean {
+    return this.#state?.delete(key) ?? false;
   }
 
   #assertNotPrepared(what: string): void {
@@ -330,7 +358,7 @@ export class StreamResponse {
   }
 
   /** @internal Marks the response prepared on `res` and writes the status line and headers. */
-  _writeHead(request: Request<any>, contentLength: number | undefined): ServerResponse {
+  _writeHead(request: Request<unknown>, contentLength: number | undefined): ServerResponse {
     const res = request._res;
     if (request.app._closing) res.shouldKeepAlive = false;
     const msg = request.message;
@@ -343,7 +371,7 @@ export class StreamResponse {
   }
 
   /** Runs the app's onResponsePrepare signal, then sends the status line and headers. */
-  async prepare(request: Request<any>): Promise<void> {
+  async prepare(request: Request<unknown>): Promise<void> {
     if (this.#res !== undefined) return;
     const signal = request.app.onResponsePrepare;
     if (signal.length !== 0) await signal.send(request, this);
@@ -495,7 +523,7 @@ export class Response extends StreamResponse {
     super.contentLength = value;
   }
 
-  override async prepare(request: Request<any>): Promise<void> {
+  override async prepare(request: Request<unknown>): Promise<void> {
     if (this.prepared) return;
     const signal = request.app.onResponsePrepare;
     if (signal.length !== 0) await signal.send(request, this);
@@ -520,7 +548,7 @@ export class Response extends StreamResponse {
   }
 
   /** @internal The hot path: one writeHead and one end, when no signal or cookie needs the general path. */
-  _sendNow(request: Request<any>): void {
+  _sendNow(request: Request<unknown>): void {
     let b = this.#body;
     const enc = bufferEncoding(this.charset);
     let len = super.contentLength ?? (this.chunked ? undefined : b === null ? 0 : typeof b === 'string' ? Buffer.byteLength(b, enc) : b.byteLength);

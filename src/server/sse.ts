@@ -62,7 +62,7 @@ export class EventSourceResponse extends StreamResponse {
   }
 
   /** Sends the headers at once (so the client's EventSource opens) and starts the pings. */
-  override async prepare(request: Request<any>): Promise<void> {
+  override async prepare(request: Request<unknown>): Promise<void> {
     if (this.prepared) return;
     this.#lastEventId = request.headers.get('last-event-id');
     this.contentType = 'text/event-stream';
@@ -133,7 +133,7 @@ export class EventSourceResponse extends StreamResponse {
 }
 
 /** Prepares and returns an EventSourceResponse for `request` (aiohttp-sse's `sse_response`). */
-export async function sse(request: Request<any>, options: EventSourceResponseOptions = {}): Promise<EventSourceResponse> {
+export async function sse(request: Request<unknown>, options: EventSourceResponseOptions = {}): Promise<EventSourceResponse> {
   const response = new EventSourceResponse(options);
   await response.prepare(request);
   return response;

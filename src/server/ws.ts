@@ -3,7 +3,7 @@
  * `await ws.prepare(request)`, after routing and middlewares ran as for any request. The message
  * API is the shared WebSocketConnection's; this class adds the HTTP side (checks, 101, hijacking).
  */
-import type { WSCloseOptions, WSDataMessage, WSReceiveJsonOptions, WSSendJsonOptions, WSSendOptions, WebSocketLike } from '../websocket/connection.js';
+import type { WSCloseOptions, WSDataMessage, WSExtraInfo, WSReceiveJsonOptions, WSSendJsonOptions, WSSendOptions, WebSocketLike } from '../websocket/connection.js';
 import { WebSocketConnection } from '../websocket/connection.js';
 import { WSHandshakeError } from '../websocket/errors.js';
 import type { WSMessage } from '../websocket/models.js';
@@ -100,7 +100,7 @@ function notUpgradable(method: string, status: number, reason: string, headers: 
 export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   readonly #options: WebSocketResponseOptions;
   #conn: WebSocketConnection | undefined;
-  #request: Request<any> | undefined;
+  #request: Request | undefined;
   #preparing: Promise<void> | undefined;
 
   constructor(options: WebSocketResponseOptions = {}) {
@@ -112,7 +112,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   }
 
   /** Tells whether `request` can be upgraded and which subprotocol would be chosen; sends nothing. */
-  canPrepare(request: Request<any>): WebSocketReady {
+  canPrepare(request: Request<unknown>): WebSocketReady {
     if (this.#conn !== undefined) throw new Error('Already started');
     const headers = request.message.headers;
     if (checkUpgradeRequest(request.method, headers) !== null) return { ok: false, protocol: null };
@@ -125,7 +125,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   }
 
   /** The request this WebSocket was prepared for. */
-  override get request(): Request<any> | undefined {
+  override get request(): Request | undefined {
     return this.#request;
   }
 
@@ -135,11 +135,11 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
    * upgrade throws an HTTP exception: 426 with `Upgrade: websocket` for a plain GET, 400 for bad
    * WebSocket headers, 405 for another method.
    */
-  override prepare(request: Request<any>): Promise<void> {
+  override prepare(request: Request<unknown>): Promise<void> {
     return (this.#preparing ??= this.#prepare(request));
   }
 
-  async #prepare(request: Request<any>): Promise<void> {
+  async #prepare(request: Request<unknown>): Promise<void> {
     const message = request.message;
     const rejection = checkUpgradeRequest(request.method, message.headers);
     if (rejection !== null) throw notUpgradable(request.method, rejection.status, rejection.reason, rejection.headers);
@@ -221,7 +221,13 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
     return this.#conn?.compress ?? 0;
   }
 
-  /** Transport details as aiohttp's `get_extra_info()` ('peername', 'sockname', 'socket', 'peercert', 'cipher'). */
+  /**
+   * Transport details as aiohttp's `get_extra_info()` ('peername', 'sockname', 'socket', 'peercert',
+   * 'cipher', typed by WSExtraInfo); `defaultValue` (default null) before `prepare()` and for unknown names.
+   */
+  getExtraInfo<K extends keyof WSExtraInfo>(name: K): WSExtraInfo[K] | null;
+  getExtraInfo<K extends keyof WSExtraInfo, D>(name: K, defaultValue: D): WSExtraInfo[K] | D;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     return this.#conn === undefined ? defaultValue : this.#conn.getExtraInfo(name, defaultValue);
   }

@@ -25,7 +25,7 @@ export interface MockedRequestOptions<Params = Record<string, string>> {
   version?: '1.0' | '1.1';
 }
 
-const outputs = new WeakMap<Request<any>, Buffer[]>();
+const outputs = new WeakMap<Request<unknown>, Buffer[]>();
 
 function isChunks(body: unknown): body is Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && !(body instanceof Uint8Array)
@@ -126,7 +126,7 @@ function feed(message: IncomingMessage, body: MockedRequestOptions['body']): voi
  * The raw bytes a handler wrote on a mocked request's transport (status line, headers, body), for
  * responses it prepared itself, such as a StreamResponse.
  */
-export async function mockedRequestOutput(request: Request<any>): Promise<Buffer> {
+export async function mockedRequestOutput(request: Request<unknown>): Promise<Buffer> {
   const written = outputs.get(request);
   if (written === undefined) throw new TypeError('not a request made by makeMockedRequest');
   // Writes reach the recording end on a later tick.

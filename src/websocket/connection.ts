@@ -12,7 +12,7 @@ import {
   WebSocketError,
 } from './errors.js';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { CipherNameAndProtocol, PeerCertificate, TLSSocket } from 'node:tls';
 import { MessageQueue } from './message-queue.js';
 import {
   WSBinaryMessage,
@@ -100,6 +100,23 @@ export interface WSSendJsonOptions extends WSSendOptions {
 
 /** Messages `for await` yields: everything but the end-of-stream kinds. */
 export type WSDataMessage = Exclude<WSMessage, WSCloseMessage | WSClosingMessage | WSClosedMessage>;
+
+/**
+ * What `getExtraInfo(name)` returns for each name it knows (aiohttp's `get_extra_info()` on the
+ * transport); TLS-only names give the default on a plain connection.
+ */
+export interface WSExtraInfo {
+  /** The peer's address and port. */
+  peername: [host: string, port: number];
+  /** The local address and port. */
+  sockname: [host: string, port: number];
+  /** The node socket (a TLSSocket over TLS). */
+  socket: Socket;
+  /** The peer's certificate (TLS only; an empty object when the peer sent none). */
+  peercert: PeerCertificate;
+  /** The negotiated cipher (TLS only). */
+  cipher: CipherNameAndProtocol;
+}
 
 /** The message API shared by WebSocketConnection, WebSocketResponse and ClientWebSocketResponse. */
 export interface WebSocketLike extends AsyncIterable<WSDataMessage> {
@@ -270,8 +287,12 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
 
   /**
    * Transport details as aiohttp's `get_extra_info()`: 'peername' and 'sockname' ([address, port]),
-   * 'socket', and for TLS 'peercert' and 'cipher'; `defaultValue` when unknown.
+   * 'socket', and for TLS 'peercert' and 'cipher' (typed by WSExtraInfo); `defaultValue` (default
+   * null) when the name is unknown or the value is missing.
    */
+  getExtraInfo<K extends keyof WSExtraInfo>(name: K): WSExtraInfo[K] | null;
+  getExtraInfo<K extends keyof WSExtraInfo, D>(name: K, defaultValue: D): WSExtraInfo[K] | D;
+  getExtraInfo(name: string, defaultValue?: unknown): unknown;
   getExtraInfo(name: string, defaultValue: unknown = null): unknown {
     const socket = this.#transport.socket;
     if (socket === undefined) return defaultValue;

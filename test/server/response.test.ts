@@ -203,4 +203,51 @@ describe('Response', () => {
     assert.equal((await fetch(`${url}/x`)).headers.get('x-prepared'), '/x');
     assert.equal((await fetch(`${url}/missing`)).headers.get('x-prepared'), '/missing');
   });
+
+  it('keeps typed per-response state under a ResponseKey, read by middlewares and onResponsePrepare', async (t) => {
+    const CACHED = new web.ResponseKey<boolean>('cached');
+    const app = new web.Application({
+      middlewares: [
+        async (request, handler) => {
+          const response = await handler(request);
+          response.headers.set('X-Cache', response.has(CACHED) && response.get(CACHED) ? 'HIT' : 'MISS');
+          return response;
+        },
+      ],
+    });
+    app.onResponsePrepare.push((_request, response) => {
+      if (response.has(CACHED)) response.headers.set('X-Cached-Seen', String(response.get(CACHED)));
+    });
+    app.router.addGet('/hit', () => {
+      const response = new web.Response({ text: 'hit' });
+      response.set(CACHED, true);
+      return response;
+    });
+    app.router.addGet('/miss', () => {
+      const response = new web.Response({ text: 'miss' });
+      // Keys match by identity: one with the same name is another key.
+      response.set(new web.ResponseKey<boolean>('cached'), true);
+      assert.throws(() => response.get(CACHED), (err) => err instanceof RangeError && /cached/.test(err.message));
+      return response;
+    });
+    app.router.addGet('/deleted', () => {
+      const response = new web.Response({ text: 'deleted' });
+      response.set(CACHED, false);
+      assert.equal(response.get(CACHED), false);
+      assert.equal(response.delete(CACHED), true);
+      assert.equal(response.delete(CACHED), false);
+      return response;
+    });
+    const { url } = await serve(app, t);
+    const hit = await fetch(`${url}/hit`);
+    assert.equal(hit.headers.get('x-cache'), 'HIT');
+    assert.equal(hit.headers.get('x-cached-seen'), 'true');
+    const miss = await fetch(`${url}/miss`);
+    assert.equal(miss.headers.get('x-cache'), 'MISS');
+    assert.equal(miss.headers.get('x-cached-seen'), null);
+    const deleted = await fetch(`${url}/deleted`);
+    assert.equal(deleted.headers.get('x-cache'), 'MISS');
+    assert.equal(deleted.headers.get('x-cached-seen'), null);
+    assert.equal(await deleted.text(), 'deleted');
+  });
 });
