@@ -2,6 +2,9 @@
  * The server: aiohttp's `web` namespace. `import { web } from 'aiohttp-ts'` or
  * `import * as web from 'aiohttp-ts/web'`.
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 
 // Application and lifecycle
 export { Application, Signal, CleanupContext, CleanupError } from './application.js';

@@ -2,6 +2,9 @@
  * `aiohttp-ts/test-utils`, as aiohttp's `test_utils.py`: test servers, a test client (over loopback
  * or in-process) and mocked requests. Independent of the test runner.
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 
 // Servers
 export { TestServer, RawTestServer, BaseTestServer, TestServerClosedError } from './test-server.js';
