@@ -102,16 +102,21 @@ step('npm pack (prepack builds dist/ from scratch)', () => {
   if (missing.length > 0) console.log(`source maps point at files not in the tarball:\n  ${missing.slice(0, 10).join('\n  ')}`);
   const stray = [...files].filter((f) => /\.test\.|(^|\/)src\/demo\/static\//.test(f));
   if (stray.length > 0) console.log(`files that should not ship:\n  ${stray.join('\n  ')}`);
+  // The entry points' declarations load Node's types themselves (`"types": []` consumers).
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const entries = Object.values(pkg.exports).flatMap((e) => (typeof e === 'object' && e.types ? [e.types.replace(/^\.\//, '')] : []));
+  const noReference = entries.filter((f) => !files.has(f) || !readFileSync(path.join(root, f), 'utf8').includes('/// <reference types="node"'));
+  if (noReference.length > 0) console.log(`entry declarations without /// <reference types="node" />: ${noReference.join(', ')}`);
   const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
   const note = `${info.entryCount} files, ${maps} maps, ${kib(info.size)} packed, ${kib(info.unpackedSize)} unpacked`;
   console.log(note);
-  return { ok: missing.length === 0 && stray.length === 0, note };
+  return { ok: missing.length === 0 && stray.length === 0 && noReference.length === 0, note };
 });
 if (!tarball) finish();
 
 step('publint (tarball)', () => run(path.join(root, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], root));
 step('attw --profile esm-only (tarball)', () =>
-  run(path.join(root, 'node_modules', '.bin', 'attw'), [tarball, '--profile', 'esm-only', '--format', 'table'], root));
+  run(path.join(root, 'node_modules', '.bin', 'attw'), [tarball, '--profile', 'esm-only', '--format', 'table', '--no-color'], root));
 
 const consumers = [];
 for (const ts of TYPESCRIPTS) {
