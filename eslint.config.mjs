@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'bench/results/', '.node24/', 'docs/api/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'bench/results/', '.node*/', 'docs/api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,9 @@
  *
  * @module aiohttp-ts
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 export { MultiDict, CIMultiDict, MultiDictProxy } from './common/multidict.js';
 export type { MultiDictInit, MultiDictLike } from './common/multidict.js';
 export { AppKey, RequestKey, ResponseKey } from './common/keys.js';

@@ -3,6 +3,9 @@
  *
  * @module aiohttp-ts/client
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 
 // Session, requests and responses
 export { ClientSession } from './session.js';

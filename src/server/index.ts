@@ -4,6 +4,9 @@
  *
  * @module aiohttp-ts/web
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 
 // Application and lifecycle
 export { Application, Signal, CleanupContext, CleanupError } from './application.js';

@@ -4,6 +4,9 @@
  *
  * @module aiohttp-ts/test-utils
  */
+// Our declarations use Buffer and node:* types: load Node's types for consumers even under
+// `"types": []` (tsc --init's default); `preserve` keeps this line in the emitted .d.ts.
+/// <reference types="node" preserve="true" />
 
 // Servers
 export { TestServer, RawTestServer, BaseTestServer, TestServerClosedError } from './test-server.js';
