@@ -84,7 +84,7 @@ export type { TimeoutKind, ClientResponseErrorOptions } from './errors.js';
 // Bodies, forms, streams, cookies, URLs
 export { FormData } from '../common/form-data.js';
 export type { FormDataOptions, FormFieldOptions, FormFieldValue } from '../common/form-data.js';
-export { MultipartWriter } from '../common/multipart/writer.js';
+export { MultipartWriter, InvalidPartHeaderError } from '../common/multipart/writer.js';
 export { Payload, BytesPayload, StringPayload, JsonPayload, FormUrlEncodedPayload, StreamPayload, FilePayload, BlobPayload } from '../common/payload.js';
 export { StreamReader, IncompleteReadError, LineTooLongError } from '../common/streams.js';
 export { CookieJar, DummyCookieJar, Cookie } from '../common/cookies/cookie-jar.js';
