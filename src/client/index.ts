@@ -28,6 +28,7 @@ export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOpti
 export { buildChain, retryMiddleware } from './middlewares.js';
 export type { ClientMiddleware, ClientHandler, RetryOptions } from './middlewares.js';
 export { digestAuthMiddleware, parseDigestChallenge } from './digest-auth.js';
+export type { DigestAuthOptions } from './digest-auth.js';
 export { TraceConfig } from './tracing.js';
 export type {
   TraceConfigOptions,

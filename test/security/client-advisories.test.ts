@@ -8,7 +8,7 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClientSession, FormData, InvalidPartHeaderError, MultipartWriter } from '../../src/index.js';
+import { ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter } from '../../src/index.js';
 
 /** A loopback server running `handler`; closed after the test. */
 async function serve(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
@@ -61,5 +61,56 @@ describe('client advisories: multipart writer header injection', () => {
     const text = Buffer.concat(chunks).toString('latin1');
     assert.doesNotMatch(text, /\r\nX-Injected/);
     assert.match(text, /name="a%0D%0AX-Injected: 1"; filename="n%0D%0A.txt"/);
+  });
+});
+
+/** A Digest-protected server: 401 with a challenge until an Authorization: Digest arrives; records what it got. */
+async function digestServer(t: TestContext, extra: string = ''): Promise<{ url: string; seen: Array<string | undefined> }> {
+  const seen: Array<string | undefined> = [];
+  const url = await serve(t, (req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname === '/to') {
+      res.writeHead(302, { location: u.searchParams.get('u')! });
+      res.end();
+      return;
+    }
+    seen.push(req.headers.authorization);
+    if (req.headers.authorization?.startsWith('Digest ') === true) {
+      res.end('in');
+      return;
+    }
+    res.writeHead(401, { 'www-authenticate': `Digest realm="r", nonce="n${seen.length}", qop="auth"${extra}` });
+    res.end();
+  });
+  return { url, seen };
+}
+
+describe('client advisories: Digest auth scoped to its origin', () => {
+  it('answers Digest challenges only from the origin it was set up for, also after a cross-origin redirect', async (t) => {
+    const a = await digestServer(t);
+    const b = await digestServer(t);
+    await using session = new ClientSession({ middlewares: [digestAuthMiddleware('user', 'secret')] });
+    const own = await session.get(`${a.url}/x`);
+    assert.equal(own.status, 200, 'the first origin is answered');
+    own.release();
+    // A redirect from the first origin to another: the other's challenge is not answered.
+    const away = await session.get(`${a.url}/to?u=${encodeURIComponent(`${b.url}/y`)}`);
+    assert.equal(away.status, 401);
+    away.release();
+    const direct = await session.get(`${b.url}/z`);
+    assert.equal(direct.status, 401);
+    direct.release();
+    assert.deepEqual(b.seen, [undefined, undefined], 'no Digest response ever reached the other origin');
+    assert.ok(a.seen.some((h) => h?.startsWith('Digest username="user"') === true));
+  });
+
+  it('extends the protection space to origins the first origin lists in its domain directive', async (t) => {
+    const b = await digestServer(t);
+    const a = await digestServer(t, `, domain="/ ${b.url}/"`);
+    await using session = new ClientSession({ middlewares: [digestAuthMiddleware('user', 'secret')] });
+    (await session.get(`${a.url}/x`)).release();
+    const other = await session.get(`${b.url}/y`);
+    assert.equal(other.status, 200);
+    other.release();
   });
 });
