@@ -44,7 +44,10 @@ export interface ClientSessionOptions {
   cookies?: CookiesInit;
   /** The jar; default a `CookieJar()`. `new DummyCookieJar()` disables cookies. */
   cookieJar?: AbstractCookieJar;
-  /** Basic credentials for every request. */
+  /**
+   * Basic credentials for every request; with a `baseUrl`, only for requests to the base URL's
+   * origin (as aiohttp).
+   */
   auth?: BasicAuth;
   /** Default timeouts; default `total` 300 s. */
   timeout?: ClientTimeout;
@@ -303,7 +306,7 @@ export class ClientSession implements AsyncDisposable {
       if (auth !== null) throw new TypeError('Cannot combine AUTH argument with credentials encoded in URL');
       auth = urlAuth;
     }
-    if (auth === null && this.#auth !== null && !headers.has('authorization')) auth = this.#auth;
+    if (auth === null && !headers.has('authorization')) auth = this.#sessionAuthFor(target.url);
     const timeout = options.timeout ?? this.#timeout;
     const deadline = new Deadline(timeout.total, target.href);
     const trace = this.#traceConfigs.length > 0 ? new Trace(this, this.#traceConfigs, options.traceRequestCtx) : null;
@@ -383,6 +386,16 @@ export class ClientSession implements AsyncDisposable {
       if (trace !== null) await trace.send('onRequestException', { method: req.method, url: req.url, headers: req.headers, exception: err as Error });
       throw err;
     }
+  }
+
+  /**
+   * The session's `auth` for a request to `url`: with a `baseUrl`, only when `url` has the base
+   * URL's origin (aiohttp 3.10+), so an absolute URL to another host never gets the credentials.
+   */
+  #sessionAuthFor(url: URL): BasicAuth | null {
+    if (this.#auth === null) return null;
+    if (this.#baseUrl !== undefined && this.#baseUrl.origin !== url.origin) return null;
+    return this.#auth;
   }
 
   #nextHop(req: ClientRequest, resp: ClientResponse, location: string, allowInsecure: boolean): ClientRequest {
@@ -519,7 +532,7 @@ export class ClientSession implements AsyncDisposable {
     // A redirect that left the first origin: no credential of the first request follows it, for
     // good (as #nextHop); only user:pass in the new URL and the jar's cookies for it apply.
     if (leftOrigin) stripCredentials(headers);
-    const auth = leftOrigin ? BasicAuth.fromUrl(target.url) : options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#auth;
+    const auth = leftOrigin ? BasicAuth.fromUrl(target.url) : options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#sessionAuthFor(target.url);
     if (auth !== null && !headers.has('authorization')) headers.set('Authorization', auth.encode());
     const full = new URL(target.href);
     let cookie = this.#jar.cookieHeader(full);

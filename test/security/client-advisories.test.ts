@@ -8,7 +8,7 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter } from '../../src/index.js';
+import { BasicAuth, ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter } from '../../src/index.js';
 
 /** A loopback server running `handler`; closed after the test. */
 async function serve(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
@@ -112,5 +112,24 @@ describe('client advisories: Digest auth scoped to its origin', () => {
     const other = await session.get(`${b.url}/y`);
     assert.equal(other.status, 200);
     other.release();
+  });
+});
+
+/** A server answering with the Authorization header it got (or "-"). */
+async function authEcho(t: TestContext): Promise<string> {
+  return serve(t, (req, res) => res.end(req.headers.authorization ?? '-'));
+}
+
+describe('client advisories: session auth scoped to baseUrl', () => {
+  it('sends the session auth only to the origin of baseUrl when one is set', async (t) => {
+    const [a, b] = [await authEcho(t), await authEcho(t)];
+    const basic = new BasicAuth('user', 'secret').encode();
+    await using session = new ClientSession({ baseUrl: `${a}/api/`, auth: new BasicAuth('user', 'secret') });
+    assert.equal(await (await session.get('x')).text(), basic, 'a relative URL gets it');
+    assert.equal(await (await session.get(`${a}/abs`)).text(), basic, 'an absolute URL on the same origin gets it');
+    assert.equal(await (await session.get(`${b}/other`)).text(), '-', 'another origin does not');
+    assert.equal(await (await session.get(`${b}/other`, { auth: new BasicAuth('u2', 'p2') })).text(), new BasicAuth('u2', 'p2').encode(), 'per-request auth still applies');
+    await using plain = new ClientSession({ auth: new BasicAuth('user', 'secret') });
+    assert.equal(await (await plain.get(`${b}/any`)).text(), basic, 'without baseUrl, every origin gets it (as aiohttp)');
   });
 });
