@@ -22,7 +22,7 @@ export type { WSConnectOptions } from './ws.js';
 
 // Connectors
 export { TCPConnector, UnixConnector, Fingerprint } from './connector.js';
-export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption } from './connector.js';
+export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption, AbstractResolver, ResolveResult } from './connector.js';
 
 // Middlewares and tracing
 export { buildChain, retryMiddleware } from './middlewares.js';

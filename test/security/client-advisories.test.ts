@@ -8,7 +8,10 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BasicAuth, ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter } from '../../src/index.js';
+import {
+  BasicAuth, ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
+  type AbstractResolver, type ResolveResult,
+} from '../../src/index.js';
 
 /** A loopback server running `handler`; closed after the test. */
 async function serve(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
@@ -131,5 +134,51 @@ describe('client advisories: session auth scoped to baseUrl', () => {
     assert.equal(await (await session.get(`${b}/other`, { auth: new BasicAuth('u2', 'p2') })).text(), new BasicAuth('u2', 'p2').encode(), 'per-request auth still applies');
     await using plain = new ClientSession({ auth: new BasicAuth('user', 'secret') });
     assert.equal(await (await plain.get(`${b}/any`)).text(), basic, 'without baseUrl, every origin gets it (as aiohttp)');
+  });
+});
+
+/** A resolver answering 127.0.0.1 for every name, counting the names it was asked. */
+function fakeResolver(): AbstractResolver & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    resolve(host: string, port: number): Promise<ResolveResult[]> {
+      asked.push(host);
+      return Promise.resolve([{ hostname: host, host: '127.0.0.1', port, family: 4 }]);
+    },
+  };
+}
+
+describe('client advisories: bounded DNS cache', () => {
+  it('keeps at most dnsCacheMaxSize names after 10,000 distinct names, evicting the oldest', async () => {
+    const resolver = fakeResolver();
+    const connector = new TCPConnector({ resolver, dnsCacheMaxSize: 100, ttlDnsCache: null });
+    try {
+      for (let i = 0; i < 10_000; i++) await connector._resolve(`h${i}.test`);
+      assert.equal(resolver.asked.length, 10_000);
+      assert.equal(connector._dnsCacheSize, 100);
+      await connector._resolve('h9999.test');
+      assert.equal(resolver.asked.length, 10_000, 'the newest name is still cached');
+      await connector._resolve('h0.test');
+      assert.equal(resolver.asked.length, 10_001, 'the oldest name was evicted');
+    } finally {
+      await connector.close();
+    }
+    const byDefault = new TCPConnector({ resolver: fakeResolver(), ttlDnsCache: null });
+    try {
+      for (let i = 0; i < 10_000; i++) await byDefault._resolve(`h${i}.test`);
+      assert.equal(byDefault._dnsCacheSize, 1024, 'bounded by default');
+    } finally {
+      await byDefault.close();
+    }
+    assert.throws(() => new TCPConnector({ dnsCacheMaxSize: 0 }), RangeError);
+  });
+
+  it('connects through a custom resolver', async (t) => {
+    const url = new URL(await serve(t, (_req, res) => res.end('resolved')));
+    const resolver = fakeResolver();
+    await using session = new ClientSession({ connector: new TCPConnector({ resolver }) });
+    assert.equal(await (await session.get(`http://service.test:${url.port}/`)).text(), 'resolved');
+    assert.deepEqual(resolver.asked, ['service.test']);
   });
 });
