@@ -252,7 +252,7 @@ export class NonHttpUrlRedirectClientError extends NonHttpUrlClientError {
   override readonly code: string = 'ERR_CLIENT_NON_HTTP_URL_REDIRECT';
 }
 
-/** A 307/308 redirect needs the body again but it was a one-shot stream. */
+/** A redirect that keeps the body (307/308; 301/302 other than after POST) needs it again but it was a one-shot stream. */
 export class RedirectBodyError extends ClientError {
   override name = 'RedirectBodyError';
   override readonly code: string = 'ERR_CLIENT_REDIRECT_BODY';

@@ -5,11 +5,12 @@
  * cookie jar, and cookies the jar must refuse.
  */
 import { describe, it, type TestContext } from 'node:test';
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  BasicAuth, ClientSession, digestAuthMiddleware, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
+  BasicAuth, ClientSession, digestAuthMiddleware, RedirectBodyError, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
   type AbstractResolver, type ResolveResult,
 } from '../../src/index.js';
 
@@ -180,5 +181,37 @@ describe('client advisories: bounded DNS cache', () => {
     await using session = new ClientSession({ connector: new TCPConnector({ resolver }) });
     assert.equal(await (await session.get(`http://service.test:${url.port}/`)).text(), 'resolved');
     assert.deepEqual(resolver.asked, ['service.test']);
+  });
+});
+
+describe('client advisories: bodies on 301/302', () => {
+  it('keeps the method and the body of PUT, PATCH and DELETE on 301 and 302, and turns only POST into GET', async (t) => {
+    const url = await serve(t, (req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      void bodyOf(req).then((body) => {
+        if (u.pathname.startsWith('/r')) {
+          res.writeHead(Number(u.pathname.slice(2)), { location: '/echo' });
+          res.end();
+          return;
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ method: req.method, body: body.toString(), type: req.headers['content-type'] ?? null }));
+      });
+    });
+    await using session = new ClientSession();
+    for (const status of [301, 302]) {
+      for (const method of ['PUT', 'PATCH', 'DELETE']) {
+        const resp = await session.request(method, `${url}/r${status}`, { data: Buffer.from(`payload-${method}`), headers: { 'Content-Type': 'text/plain' } });
+        assert.deepEqual(await resp.json(), { method, body: `payload-${method}`, type: 'text/plain' }, `${method} after ${status}`);
+        assert.equal(resp.history[0]?.status, status);
+      }
+      const post = await session.post(`${url}/r${status}`, { data: 'form' });
+      assert.deepEqual(await post.json(), { method: 'GET', body: '', type: null }, `POST after ${status}`);
+    }
+    await assert.rejects(
+      session.put(`${url}/r301`, { data: Readable.from([Buffer.from('once')]) }),
+      RedirectBodyError,
+      'a one-shot stream cannot be sent again',
+    );
   });
 });
