@@ -215,6 +215,21 @@ export class ContentTooLargeError extends ClientPayloadError {
   }
 }
 
+/**
+ * A compressed body inflated more than `maxDecompressRatio` times its compressed size (checked once
+ * 1 MiB has been decoded): a compression bomb stopped early, long before `maxDecompressSize`.
+ */
+export class DecompressionRatioError extends ClientPayloadError {
+  override name = 'DecompressionRatioError';
+  override readonly code: string = 'ERR_CLIENT_DECOMPRESSION_RATIO';
+  /** The ratio that was exceeded. */
+  readonly limit: number;
+  constructor(limit: number, decoded: number, compressed: number, url: string) {
+    super(`Response body of ${url} inflated ${decoded} bytes from ${compressed} compressed bytes, more than ${limit} times its size`);
+    this.limit = limit;
+  }
+}
+
 /** The URL is malformed or not http(s). */
 export class InvalidURL extends ClientError {
   override name = 'InvalidURL';

@@ -69,6 +69,7 @@ export {
   ServerFingerprintMismatch,
   ClientPayloadError,
   ContentTooLargeError,
+  DecompressionRatioError,
   InvalidURL,
   InvalidUrlClientError,
   InvalidUrlRedirectClientError,

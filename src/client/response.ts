@@ -21,6 +21,7 @@ import {
   ClientResponseError,
   ConnectionTimeoutError,
   ContentTooLargeError,
+  DecompressionRatioError,
   ContentTypeError,
   ServerDisconnectedError,
   ServerTimeoutError,
@@ -97,6 +98,7 @@ export interface ExchangeContext {
   readonly autoDecompress: boolean;
   readonly maxBodySize: number | null;
   readonly maxDecompressSize: number;
+  readonly maxDecompressRatio: number | null;
   readonly readBufferSize: number;
   readonly connectMs: number;
   readonly connectKind: 'connect' | 'sockConnect';
@@ -254,6 +256,11 @@ export class Exchange implements DispatchSink {
         this._fail(new ContentTooLargeError(cap, this.#req._href));
         return;
       }
+      const ratio = this.#ctx.maxDecompressRatio;
+      if (ratio !== null && this.#decoded > RATIO_CHECK_FROM && this.#decoded > ratio * this.#received) {
+        this._fail(new DecompressionRatioError(ratio, this.#decoded, this.#received, this.#req._href));
+        return;
+      }
       if (!this.#reader!.feedData(c)) d.pause();
     });
     d.on('drain', () => this.#resumeUndici());
@@ -357,6 +364,9 @@ export class Exchange implements DispatchSink {
     this._fail(new ClientConnectionError(`Connection closed: the response was released before its body was read (${this.#req._href})`));
   }
 }
+
+/** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */
+const RATIO_CHECK_FROM = 2 ** 20;
 
 const EMPTY_HISTORY: readonly ClientResponse[] = Object.freeze([]);
 

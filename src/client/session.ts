@@ -71,6 +71,11 @@ export interface ClientSessionOptions {
   maxBodySize?: number | null;
   /** Cap on a decompressed body in bytes (compression bombs). Default 1 GiB. */
   maxDecompressSize?: number;
+  /**
+   * Most times a compressed body may inflate, checked once 1 MiB has been decoded;
+   * DecompressionRatioError above it, so a bomb stops early. `null` turns it off. Default 200.
+   */
+  maxDecompressRatio?: number | null;
   /** Client middlewares, outermost first. */
   middlewares?: readonly ClientMiddleware[];
   /** Proxy for every request: `http://user:pass@proxy:3128` or `socks5://proxy:1080`. */
@@ -189,6 +194,7 @@ export class ClientSession implements AsyncDisposable {
   readonly #readBufferSize: number;
   readonly #maxBodySize: number | null;
   readonly #maxDecompressSize: number;
+  readonly #maxDecompressRatio: number | null;
   readonly #middlewares: readonly ClientMiddleware[];
   readonly #proxy: string | null;
   readonly #proxyAuth: BasicAuth | null;
@@ -237,6 +243,8 @@ export class ClientSession implements AsyncDisposable {
     this.#readBufferSize = options.readBufferSize ?? 2 ** 16;
     this.#maxBodySize = options.maxBodySize ?? null;
     this.#maxDecompressSize = options.maxDecompressSize ?? 2 ** 30;
+    this.#maxDecompressRatio = options.maxDecompressRatio === undefined ? 200 : options.maxDecompressRatio;
+    if (this.#maxDecompressRatio !== null && !(this.#maxDecompressRatio >= 1)) throw new RangeError('maxDecompressRatio must be >= 1 or null');
     this.#middlewares = options.middlewares ?? [];
     this.#proxy = options.proxy === undefined ? null : String(options.proxy);
     this.#proxyAuth = options.proxyAuth ?? null;
@@ -319,6 +327,7 @@ export class ClientSession implements AsyncDisposable {
       autoDecompress: options.autoDecompress ?? this.#autoDecompress,
       maxBodySize: options.maxBodySize === undefined ? this.#maxBodySize : options.maxBodySize,
       maxDecompressSize: this.#maxDecompressSize,
+      maxDecompressRatio: this.#maxDecompressRatio,
       readBufferSize: this.#readBufferSize,
       connectMs,
       connectKind: timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect) ? 'connect' : 'sockConnect',

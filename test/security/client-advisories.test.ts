@@ -6,11 +6,12 @@
  */
 import { describe, it, type TestContext } from 'node:test';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  BasicAuth, ClientSession, digestAuthMiddleware, RedirectBodyError, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
+  BasicAuth, ClientSession, DecompressionRatioError, digestAuthMiddleware, RedirectBodyError, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
   type AbstractResolver, type ResolveResult,
 } from '../../src/index.js';
 
@@ -213,5 +214,30 @@ describe('client advisories: bodies on 301/302', () => {
       RedirectBodyError,
       'a one-shot stream cannot be sent again',
     );
+  });
+});
+
+describe('client advisories: decompression ratio', () => {
+  it('stops a small gzip that inflates past maxDecompressRatio with DecompressionRatioError, configurable', async (t) => {
+    const bomb = gzipSync(Buffer.alloc(16 * 2 ** 20));
+    assert.ok(bomb.length < 64 * 1024, 'about a thousand times smaller than what it inflates to');
+    // About 8x: ordinary text compresses like this and must pass by default.
+    const words = Buffer.from(Array.from({ length: 300_000 }, (_, i) => `w${(i * 7919) % 100_003}`).join(' '));
+    const text = gzipSync(words);
+    const url = await serve(t, (req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/octet-stream' });
+      res.end(req.url === '/bomb' ? bomb : text);
+    });
+    await using session = new ClientSession();
+    await assert.rejects(
+      (await session.get(`${url}/bomb`)).read(),
+      (e: unknown) => e instanceof DecompressionRatioError && e.code === 'ERR_CLIENT_DECOMPRESSION_RATIO' && e.limit === 200,
+    );
+    assert.ok(words.length > 2 ** 20 && words.length / text.length < 200, `ratio ${words.length / text.length}`);
+    assert.equal((await (await session.get(`${url}/text`)).read()).length, words.length);
+    await using strict = new ClientSession({ maxDecompressRatio: 2 });
+    await assert.rejects((await strict.get(`${url}/text`)).read(), DecompressionRatioError);
+    await using off = new ClientSession({ maxDecompressRatio: null });
+    assert.equal((await (await off.get(`${url}/bomb`)).read()).length, 16 * 2 ** 20);
   });
 });
