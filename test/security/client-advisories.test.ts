@@ -7,11 +7,14 @@
 import { describe, it, type TestContext } from 'node:test';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  BasicAuth, ClientSession, DecompressionRatioError, digestAuthMiddleware, RedirectBodyError, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
+  BasicAuth, ClientSession, CookieJar, DecompressionRatioError, digestAuthMiddleware, RedirectBodyError, FormData, InvalidPartHeaderError, MultipartWriter, TCPConnector,
   type AbstractResolver, type ResolveResult,
 } from '../../src/index.js';
 
@@ -239,5 +242,24 @@ describe('client advisories: decompression ratio', () => {
     await assert.rejects((await strict.get(`${url}/text`)).read(), DecompressionRatioError);
     await using off = new ClientSession({ maxDecompressRatio: null });
     assert.equal((await (await off.get(`${url}/bomb`)).read()).length, 16 * 2 ** 20);
+  });
+});
+
+describe('client advisories: saved cookie jar', () => {
+  it('saves the cookie jar readable by its owner only (0600), also over an existing file', { skip: process.platform === 'win32' }, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'jar-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const jar = new CookieJar();
+    jar.updateCookies({ sid: 'secret' }, 'http://example.com/');
+    const fresh = join(dir, 'fresh.json');
+    await jar.save(fresh);
+    assert.equal((await stat(fresh)).mode & 0o777, 0o600);
+    const old = join(dir, 'old.json');
+    await writeFile(old, 'x', { mode: 0o644 });
+    await jar.save(old);
+    assert.equal((await stat(old)).mode & 0o777, 0o600);
+    const back = new CookieJar();
+    await back.load(old);
+    assert.equal(back.filterCookies('http://example.com/').get('sid'), 'secret');
   });
 });

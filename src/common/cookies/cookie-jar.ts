@@ -3,7 +3,7 @@
  * Cookies given without a URL (`new ClientSession({ cookies })`) are "shared": sent to every host,
  * as aiohttp does with cookies whose domain is empty.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Cookie, CookieJar as ToughCookieJar } from 'tough-cookie';
 import type { SerializedCookieJar } from 'tough-cookie';
@@ -250,9 +250,19 @@ export class CookieJar implements AbstractCookieJar {
     this.#refreshCount();
   }
 
-  /** Writes the jar to a JSON file (aiohttp's `save`, without pickle). */
+  /**
+   * Writes the jar to a JSON file (aiohttp's `save`, without pickle), readable and writable by its
+   * owner only (mode 0600, as aiohttp): the file holds session cookies. An existing file is
+   * truncated and set to 0600 too.
+   */
   async save(path: string): Promise<void> {
-    await writeFile(path, JSON.stringify(this.toJSON()));
+    const fh = await open(path, 'w', 0o600);
+    try {
+      await fh.chmod(0o600);
+      await fh.writeFile(JSON.stringify(this.toJSON()));
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Reads a jar written by `save`. */
