@@ -263,3 +263,33 @@ describe('client advisories: saved cookie jar', () => {
     assert.equal(back.filterCookies('http://example.com/').get('sid'), 'secret');
   });
 });
+
+describe('client advisories: cookies the jar refuses', () => {
+  it('refuses __Host- and __Secure- prefixes in any case without their rules, SameSite=None without Secure, and empty names', () => {
+    const jar = new CookieJar();
+    const https = new URL('https://example.com/a/b');
+    const http = new URL('http://example.com/a/b');
+    jar.updateFromSetCookie([
+      '__secure-lower=1',
+      '__SECURE-upper=1; Path=/',
+      '__host-lower=1; Secure; Path=/; Domain=example.com',
+      '__HOST-path=1; Secure; Path=/a',
+      '__Host-nosecure=1; Path=/',
+      'none=1; SameSite=None',
+      'nonelower=1; samesite=none; Path=/',
+      '=nameless',
+      'valueonly',
+      '__Host-ok=1; Secure; Path=/',
+      '__secure-ok=1; Secure; Path=/',
+      'none-ok=1; SameSite=None; Secure; Path=/',
+      'plain=1; Path=/',
+    ], https);
+    jar.updateFromSetCookie(['__SeCuRe-http=1; Secure; Path=/', '__host-http=1; Secure; Path=/'], http);
+    const sent = jar.filterCookies('https://example.com/a/b');
+    assert.deepEqual([...sent.keys()].sort(), ['__Host-ok', '__secure-ok', 'none-ok', 'plain']);
+    assert.equal(jar.cookieHeader(https).includes('nameless'), false);
+    jar.updateCookies([['', 'x']], 'https://example.com/');
+    jar.updateCookies([['', 'shared']]);
+    assert.equal([...jar].some((c) => c.key === ''), false, 'no empty name stored');
+  });
+});
