@@ -55,6 +55,17 @@ export class ClientResponseError extends ClientError {
   }
 }
 
+/**
+ * The server's status line or headers are not valid HTTP/1.1 (bad status code or version, a header
+ * that is not a token, CR/LF/NUL where they may not be, a head over `maxHeaderSize`). As aiohttp
+ * (which raises ClientResponseError from the parser's error), `status` is 400: no status was read.
+ * Errors in the body's framing after the head (bad chunk sizes) are ClientPayloadError.
+ */
+export class ClientResponseParseError extends ClientResponseError {
+  override name = 'ClientResponseParseError';
+  override readonly code: string = 'ERR_CLIENT_RESPONSE_PARSE';
+}
+
 /** `response.json()` found a mimetype that is not JSON. */
 export class ContentTypeError extends ClientResponseError {
   override name = 'ContentTypeError';
@@ -230,6 +241,29 @@ export class DecompressionRatioError extends ClientPayloadError {
   }
 }
 
+/**
+ * `text()` or `json()` was asked for a character encoding (the response's charset, or the one
+ * passed) that is not known; `encoding` names it.
+ */
+export class UnknownEncodingError extends ClientPayloadError {
+  override name = 'UnknownEncodingError';
+  override readonly code: string = 'ERR_CLIENT_UNKNOWN_ENCODING';
+  readonly encoding: string;
+  constructor(encoding: string, url: string, options?: { cause?: unknown }) {
+    super(`Unknown encoding ${JSON.stringify(encoding)} for the body of ${url}; pass a known one, e.g. text('utf-8')`, options);
+    this.encoding = encoding;
+  }
+}
+
+/**
+ * `json()` found a body that is not JSON: invalid UTF-8 (the body is decoded strictly, never with
+ * U+FFFD replacements) or text the parser refused (the parser's error is the `cause`).
+ */
+export class JSONDecodeError extends ClientPayloadError {
+  override name = 'JSONDecodeError';
+  override readonly code: string = 'ERR_CLIENT_JSON_DECODE';
+}
+
 /** The URL is malformed or not http(s). */
 export class InvalidURL extends ClientError {
   override name = 'InvalidURL';
@@ -345,7 +379,11 @@ export function fromUndiciError(err: unknown, ctx: UndiciErrorContext): Error {
     default:
       break;
   }
-  if (code.startsWith('HPE_')) return new ClientPayloadError(`Invalid HTTP response (${ctx.url}): ${msg}`, opts);
+  // undici's HTTPParserError often has no code; ClientResponse turns one raised before the head
+  // was complete into ClientResponseParseError.
+  if (code.startsWith('HPE_') || (e as { name?: unknown } | null)?.name === 'HTTPParserError') {
+    return new ClientPayloadError(`Invalid HTTP response (${ctx.url}): ${msg}`, opts);
+  }
   if (code.startsWith('UND_ERR_PRX') || code === 'UND_ERR_PROXY') {
     return new ClientProxyConnectionError(ctx.host, ctx.port, msg, opts);
   }

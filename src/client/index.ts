@@ -48,6 +48,7 @@ export type {
 export {
   ClientError,
   ClientResponseError,
+  ClientResponseParseError,
   ContentTypeError,
   WSServerHandshakeError,
   ClientHttpProxyError,
@@ -70,6 +71,8 @@ export {
   ClientPayloadError,
   ContentTooLargeError,
   DecompressionRatioError,
+  UnknownEncodingError,
+  JSONDecodeError,
   InvalidURL,
   InvalidUrlClientError,
   InvalidUrlRedirectClientError,
