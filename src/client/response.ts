@@ -322,7 +322,9 @@ export class Exchange implements DispatchSink {
         const req = this.#req;
         mapped = new ClientResponseParseError(new RequestInfo(req.method, req.url, req.headers, req.url), EMPTY_HISTORY, {
           status: 400,
-          message: `Invalid HTTP response head (${req._href}): ${(err as { message?: string }).message ?? String(err)}`,
+          message: (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
+            ? `Response head is too large (${req._href}): over the connector's maxHeaderSize`
+            : `Invalid HTTP response head (${req._href}): ${(err as { message?: string }).message ?? String(err)}`,
           cause: err,
         });
       }
