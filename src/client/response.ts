@@ -320,7 +320,9 @@ export class Exchange implements DispatchSink {
     if (!this.#settled) {
       if (this.#failed === null && isHeadParseError(err)) {
         const req = this.#req;
-        mapped = new ClientResponseParseError(new RequestInfo(req.method, req.url, req.headers, req.url), EMPTY_HISTORY, {
+        const url = new URL(req.url.href);
+        url.hash = '';
+        mapped = new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, {
           status: 400,
           message: (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
             ? `Response head is too large (${req._href}): over the connector's maxHeaderSize`
