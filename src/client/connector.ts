@@ -49,6 +49,14 @@ export interface TCPConnectorOptions {
   useDnsCache?: boolean;
   /** Seconds a DNS answer is cached; null caches forever. Default 10. */
   ttlDnsCache?: number | null;
+  /**
+   * Most host names kept in the DNS cache; the oldest answer is evicted first, so a client fed many
+   * distinct names (crawlers, redirects chosen by servers) stays bounded (aiohttp bounds its cache
+   * too, GHSA-hcc4-c3v8-rx92). Default 1024.
+   */
+  dnsCacheMaxSize?: number;
+  /** Resolves host names instead of `dns.lookup` (aiohttp's `resolver`). */
+  resolver?: AbstractResolver;
   /** IP family to resolve: 0 (both), 4 or 6. */
   family?: 0 | 4 | 6;
   /** Local address to bind to. */
@@ -74,6 +82,22 @@ export interface TCPConnectorOptions {
    * in-process mode of `aiohttp-ts/test-utils` plugs an in-memory transport here.
    */
   _connect?: (origin: string) => Duplex;
+}
+
+/** One address of a host, as aiohttp's `ResolveResult`. */
+export interface ResolveResult {
+  /** The name that was resolved. */
+  readonly hostname: string;
+  /** The IP address. */
+  readonly host: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+/** A DNS resolver for `TCPConnector({ resolver })`, as aiohttp's `AbstractResolver`. */
+export interface AbstractResolver {
+  /** The addresses of `host`; `family` 0 means either. Rejects when the name does not resolve. */
+  resolve(host: string, port: number, family: 0 | 4 | 6): Promise<ResolveResult[]>;
 }
 
 /** Options of `new UnixConnector()`. */
@@ -239,6 +263,7 @@ export class TCPConnector {
   #closed = false;
   readonly #dns = new Map<string, DnsEntry>();
   readonly #ttlMs: number | null;
+  readonly #dnsMax: number;
   readonly #useDns: boolean;
   readonly #family: 0 | 4 | 6;
   // Traced requests not yet on a connection, per origin, so connection and DNS events can be
@@ -253,6 +278,8 @@ export class TCPConnector {
     this.forceClose = options.forceClose ?? false;
     this.#useDns = options.useDnsCache ?? true;
     this.#ttlMs = options.ttlDnsCache === null ? null : (options.ttlDnsCache ?? 10) * 1000;
+    this.#dnsMax = options.dnsCacheMaxSize ?? 1024;
+    if (!Number.isInteger(this.#dnsMax) || this.#dnsMax < 1) throw new RangeError('dnsCacheMaxSize must be an integer >= 1');
     this.#family = options.family ?? 0;
     if (this.limit < 0 || this.limitPerHost < 0) throw new RangeError('limit and limitPerHost must be >= 0');
     const tls: ConnectionOptions = {};
@@ -378,7 +405,7 @@ export class TCPConnector {
       sink?.onDns('miss', hostname);
     }
     sink?.onDns('start', hostname);
-    dnsLookup(hostname, { family, all: true, hints: opts.hints ?? 0 }, (err, addresses) => {
+    const done = (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]): void => {
       if (err !== null) {
         cb(err, '');
         return;
@@ -386,11 +413,35 @@ export class TCPConnector {
       sink?.onDns('end', hostname);
       if (this.#useDns) {
         const expires = this.#ttlMs === null ? 0 : Date.now() + this.#ttlMs;
+        // Insertion order is age: a refreshed name moves to the end, the oldest goes first.
+        this.#dns.delete(key);
         this.#dns.set(key, { addresses, expires });
+        while (this.#dns.size > this.#dnsMax) this.#dns.delete(this.#dns.keys().next().value!);
       }
       answer(addresses);
-    });
+    };
+    const resolver = this.#options.resolver;
+    if (resolver === undefined) {
+      dnsLookup(hostname, { family, all: true, hints: opts.hints ?? 0 }, done);
+      return;
+    }
+    resolver.resolve(hostname, 0, family === 4 || family === 6 ? family : 0).then((results) => {
+      if (results.length === 0) done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), []);
+      else done(null, results.map((r) => ({ address: r.host, family: r.family })));
+    }, (err: unknown) => done(err instanceof Error ? err : new Error(String(err)), []));
   };
+
+  /** @internal Resolves through the cache as a connection would, for tests. */
+  _resolve(hostname: string): Promise<LookupAddress[]> {
+    return new Promise((resolve, reject) => {
+      this.#lookup(hostname, { all: true }, (err, address) => (err !== null ? reject(err) : resolve(address as LookupAddress[])));
+    });
+  }
+
+  /** @internal Names in the DNS cache. */
+  get _dnsCacheSize(): number {
+    return this.#dns.size;
+  }
 
   /** Forgets cached DNS answers, for one host or all (aiohttp's `clear_dns_cache`). */
   clearDnsCache(host?: string): void {

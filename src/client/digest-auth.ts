@@ -2,6 +2,12 @@
  * HTTP Digest authentication as a client middleware, as aiohttp 3.12's `DigestAuthMiddleware`
  * (RFC 7616): on a 401 with a Digest challenge the request is sent again with credentials; later
  * requests to the same protection space answer the last challenge up front (nonce count + 1).
+ *
+ * The credentials belong to one origin, as in aiohttp 3.14.1 (GHSA-hpj7-wq8m-9hgp): the origin of
+ * the first request the middleware handles, unless `origin` names it. A request to another origin
+ * (a cross-origin redirect included) passes through untouched: no Authorization is added and its
+ * challenges are not answered, unless the anchor origin's challenge listed that origin in its RFC
+ * 7616 `domain` directive.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClientMiddleware } from './middlewares.js';
@@ -32,14 +38,39 @@ interface Challenge {
   nc: number;
 }
 
+/** Options of `digestAuthMiddleware()`. */
+export interface DigestAuthOptions {
+  /** Answer the last challenge up front on later requests. Default true. */
+  preemptive?: boolean;
+  /** The origin the credentials are for; default the origin of the first request handled. */
+  origin?: string | URL;
+}
+
+/** The origins a challenge's `domain` directive adds to the protection space (RFC 7616 §3.3). */
+function domainOrigins(params: Record<string, string>, base: URL): Set<string> {
+  const out = new Set<string>();
+  for (const uri of (params.domain ?? '').split(/\s+/)) {
+    if (uri === '') continue;
+    try {
+      const u = new URL(uri, base);
+      if (u.protocol === 'http:' || u.protocol === 'https:') out.add(u.origin);
+    } catch {
+      // not a URI: ignored
+    }
+  }
+  return out;
+}
+
 /**
- * Answers Digest challenges with `login` and `password`.
+ * Answers Digest challenges with `login` and `password`, for one origin (see the module comment).
  *
  * @example
  * new ClientSession({ middlewares: [digestAuthMiddleware('user', 'passwd')] })
  */
-export function digestAuthMiddleware(login: string, password: string, options: { preemptive?: boolean } = {}): ClientMiddleware {
+export function digestAuthMiddleware(login: string, password: string, options: DigestAuthOptions = {}): ClientMiddleware {
   const preemptive = options.preemptive ?? true;
+  let anchor: string | null = options.origin === undefined ? null : new URL(String(options.origin)).origin;
+  let space = new Set<string>();
   let last: Challenge | null = null;
   let lastOrigin = '';
 
@@ -71,7 +102,10 @@ export function digestAuthMiddleware(login: string, password: string, options: {
   };
 
   return async (req, handler) => {
-    if (req.url.origin !== lastOrigin) last = null;
+    const origin = req.url.origin;
+    anchor ??= origin;
+    if (origin !== anchor && !space.has(origin)) return handler(req);
+    if (origin !== lastOrigin) last = null;
     if (preemptive && last !== null && !req.headers.has('authorization')) {
       req.headers.set('Authorization', authorize(req, last));
     }
@@ -84,6 +118,7 @@ export function digestAuthMiddleware(login: string, password: string, options: {
     const sentBefore = req.headers.get('authorization')?.startsWith('Digest ') ?? false;
     if (sentBefore && params.stale?.toLowerCase() !== 'true') return resp;
     await resp.read().catch(() => resp.release());
+    if (origin === anchor) space = domainOrigins(params, req.url);
     last = { params, nc: 0 };
     lastOrigin = req.url.origin;
     req.headers.set('Authorization', authorize(req, last));

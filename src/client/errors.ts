@@ -55,6 +55,17 @@ export class ClientResponseError extends ClientError {
   }
 }
 
+/**
+ * The server's status line or headers are not valid HTTP/1.1 (bad status code or version, a header
+ * that is not a token, CR/LF/NUL where they may not be, a head over `maxHeaderSize`). As aiohttp
+ * (which raises ClientResponseError from the parser's error), `status` is 400: no status was read.
+ * Errors in the body's framing after the head (bad chunk sizes) are ClientPayloadError.
+ */
+export class ClientResponseParseError extends ClientResponseError {
+  override name = 'ClientResponseParseError';
+  override readonly code: string = 'ERR_CLIENT_RESPONSE_PARSE';
+}
+
 /** `response.json()` found a mimetype that is not JSON. */
 export class ContentTypeError extends ClientResponseError {
   override name = 'ContentTypeError';
@@ -215,6 +226,44 @@ export class ContentTooLargeError extends ClientPayloadError {
   }
 }
 
+/**
+ * A compressed body inflated more than `maxDecompressRatio` times its compressed size (checked once
+ * 1 MiB has been decoded): a compression bomb stopped early, long before `maxDecompressSize`.
+ */
+export class DecompressionRatioError extends ClientPayloadError {
+  override name = 'DecompressionRatioError';
+  override readonly code: string = 'ERR_CLIENT_DECOMPRESSION_RATIO';
+  /** The ratio that was exceeded. */
+  readonly limit: number;
+  constructor(limit: number, decoded: number, compressed: number, url: string) {
+    super(`Response body of ${url} inflated ${decoded} bytes from ${compressed} compressed bytes, more than ${limit} times its size`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * `text()` or `json()` was asked for a character encoding (the response's charset, or the one
+ * passed) that is not known; `encoding` names it.
+ */
+export class UnknownEncodingError extends ClientPayloadError {
+  override name = 'UnknownEncodingError';
+  override readonly code: string = 'ERR_CLIENT_UNKNOWN_ENCODING';
+  readonly encoding: string;
+  constructor(encoding: string, url: string, options?: { cause?: unknown }) {
+    super(`Unknown encoding ${JSON.stringify(encoding)} for the body of ${url}; pass a known one, e.g. text('utf-8')`, options);
+    this.encoding = encoding;
+  }
+}
+
+/**
+ * `json()` found a body that is not JSON: invalid UTF-8 (the body is decoded strictly, never with
+ * U+FFFD replacements) or text the parser refused (the parser's error is the `cause`).
+ */
+export class JSONDecodeError extends ClientPayloadError {
+  override name = 'JSONDecodeError';
+  override readonly code: string = 'ERR_CLIENT_JSON_DECODE';
+}
+
 /** The URL is malformed or not http(s). */
 export class InvalidURL extends ClientError {
   override name = 'InvalidURL';
@@ -252,7 +301,7 @@ export class NonHttpUrlRedirectClientError extends NonHttpUrlClientError {
   override readonly code: string = 'ERR_CLIENT_NON_HTTP_URL_REDIRECT';
 }
 
-/** A 307/308 redirect needs the body again but it was a one-shot stream. */
+/** A redirect that keeps the body (307/308; 301/302 other than after POST) needs it again but it was a one-shot stream. */
 export class RedirectBodyError extends ClientError {
   override name = 'RedirectBodyError';
   override readonly code: string = 'ERR_CLIENT_REDIRECT_BODY';
@@ -330,7 +379,11 @@ export function fromUndiciError(err: unknown, ctx: UndiciErrorContext): Error {
     default:
       break;
   }
-  if (code.startsWith('HPE_')) return new ClientPayloadError(`Invalid HTTP response (${ctx.url}): ${msg}`, opts);
+  // undici's HTTPParserError often has no code; ClientResponse turns one raised before the head
+  // was complete into ClientResponseParseError.
+  if (code.startsWith('HPE_') || (e as { name?: unknown } | null)?.name === 'HTTPParserError') {
+    return new ClientPayloadError(`Invalid HTTP response (${ctx.url}): ${msg}`, opts);
+  }
   if (code.startsWith('UND_ERR_PRX') || code === 'UND_ERR_PROXY') {
     return new ClientProxyConnectionError(ctx.host, ctx.port, msg, opts);
   }

@@ -25,12 +25,13 @@ export type { WSConnectOptions } from './ws.js';
 
 // Connectors
 export { TCPConnector, UnixConnector, Fingerprint } from './connector.js';
-export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption } from './connector.js';
+export type { TCPConnectorOptions, UnixConnectorOptions, ConnectorStats, SSLOption, AbstractResolver, ResolveResult } from './connector.js';
 
 // Middlewares and tracing
 export { buildChain, retryMiddleware } from './middlewares.js';
 export type { ClientMiddleware, ClientHandler, RetryOptions } from './middlewares.js';
 export { digestAuthMiddleware, parseDigestChallenge } from './digest-auth.js';
+export type { DigestAuthOptions } from './digest-auth.js';
 export { TraceConfig } from './tracing.js';
 export type {
   TraceConfigOptions,
@@ -50,6 +51,7 @@ export type {
 export {
   ClientError,
   ClientResponseError,
+  ClientResponseParseError,
   ContentTypeError,
   WSServerHandshakeError,
   ClientHttpProxyError,
@@ -71,6 +73,9 @@ export {
   ServerFingerprintMismatch,
   ClientPayloadError,
   ContentTooLargeError,
+  DecompressionRatioError,
+  UnknownEncodingError,
+  JSONDecodeError,
   InvalidURL,
   InvalidUrlClientError,
   InvalidUrlRedirectClientError,
@@ -87,7 +92,7 @@ export type { TimeoutKind, ClientResponseErrorOptions } from './errors.js';
 // Bodies, forms, streams, cookies, URLs
 export { FormData } from '../common/form-data.js';
 export type { FormDataOptions, FormFieldOptions, FormFieldValue } from '../common/form-data.js';
-export { MultipartWriter } from '../common/multipart/writer.js';
+export { MultipartWriter, InvalidPartHeaderError } from '../common/multipart/writer.js';
 export { Payload, BytesPayload, StringPayload, JsonPayload, FormUrlEncodedPayload, StreamPayload, FilePayload, BlobPayload } from '../common/payload.js';
 export { StreamReader, IncompleteReadError, LineTooLongError } from '../common/streams.js';
 export { CookieJar, DummyCookieJar, Cookie } from '../common/cookies/cookie-jar.js';

@@ -35,13 +35,13 @@ export interface RedirectStep {
 
 /**
  * The method of the next hop. RFC 9110 §15.4.4: 303 retries as GET without a body (HEAD stays
- * HEAD); §15.4.2-3: 301/302 turn POST into GET, as browsers do; 307/308 keep method and body.
+ * HEAD); §15.4.2-3: 301/302 turn POST into GET, as browsers do, and keep every other method with
+ * its body, as aiohttp does (PUT, PATCH, DELETE are sent again whole); 307/308 keep method and body.
  */
 export function redirectStep(status: number, method: string): RedirectStep {
-  if (status === 303 && method !== 'HEAD') return { method: 'GET', keepBody: false };
+  if (status === 303) return method === 'HEAD' ? { method, keepBody: false } : { method: 'GET', keepBody: false };
   if ((status === 301 || status === 302) && method === 'POST') return { method: 'GET', keepBody: false };
-  if (status === 307 || status === 308) return { method, keepBody: true };
-  return { method, keepBody: false };
+  return { method, keepBody: true };
 }
 
 /** Resolves a Location value against the current URL; refuses non-http(s) and https to http. */

@@ -19,11 +19,15 @@ import {
   ClientConnectionError,
   ClientPayloadError,
   ClientResponseError,
+  ClientResponseParseError,
   ConnectionTimeoutError,
   ContentTooLargeError,
+  DecompressionRatioError,
   ContentTypeError,
+  JSONDecodeError,
   ServerDisconnectedError,
   ServerTimeoutError,
+  UnknownEncodingError,
   fromUndiciError,
 } from './errors.js';
 import { RequestInfo } from './request.js';
@@ -97,6 +101,7 @@ export interface ExchangeContext {
   readonly autoDecompress: boolean;
   readonly maxBodySize: number | null;
   readonly maxDecompressSize: number;
+  readonly maxDecompressRatio: number | null;
   readonly readBufferSize: number;
   readonly connectMs: number;
   readonly connectKind: 'connect' | 'sockConnect';
@@ -254,6 +259,11 @@ export class Exchange implements DispatchSink {
         this._fail(new ContentTooLargeError(cap, this.#req._href));
         return;
       }
+      const ratio = this.#ctx.maxDecompressRatio;
+      if (ratio !== null && this.#decoded > RATIO_CHECK_FROM && this.#decoded > ratio * this.#received) {
+        this._fail(new DecompressionRatioError(ratio, this.#decoded, this.#received, this.#req._href));
+        return;
+      }
       if (!this.#reader!.feedData(c)) d.pause();
     });
     d.on('drain', () => this.#resumeUndici());
@@ -308,6 +318,18 @@ export class Exchange implements DispatchSink {
       proxy: this.#viaProxy,
     });
     if (!this.#settled) {
+      if (this.#failed === null && isHeadParseError(err)) {
+        const req = this.#req;
+        const url = new URL(req.url.href);
+        url.hash = '';
+        mapped = new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, {
+          status: 400,
+          message: (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
+            ? `Response head is too large (${req._href}): over the connector's maxHeaderSize`
+            : `Invalid HTTP response head (${req._href}): ${(err as { message?: string }).message ?? String(err)}`,
+          cause: err,
+        });
+      }
       this.#settled = true;
       this.#reject(mapped);
       return;
@@ -357,6 +379,16 @@ export class Exchange implements DispatchSink {
     this._fail(new ClientConnectionError(`Connection closed: the response was released before its body was read (${this.#req._href})`));
   }
 }
+
+/** An undici error meaning the status line or headers were not valid HTTP (or too large). */
+function isHeadParseError(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return e?.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW';
+}
+
+/** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */
+const RATIO_CHECK_FROM = 2 ** 20;
 
 const EMPTY_HISTORY: readonly ClientResponse[] = Object.freeze([]);
 
@@ -535,7 +567,7 @@ export class ClientResponse implements AsyncDisposable {
     try {
       decoder = new TextDecoder(enc, { fatal: (options.errors ?? 'strict') === 'strict' });
     } catch (cause) {
-      throw new RangeError(`text: unknown encoding ${enc}`, { cause });
+      throw new UnknownEncodingError(enc, this.#req._href, { cause });
     }
     try {
       return decoder.decode(body);
@@ -567,9 +599,34 @@ export class ClientResponse implements AsyncDisposable {
       }
     }
     const enc = (options.encoding ?? this.getEncoding()).toLowerCase();
-    const text = (enc === 'utf-8' || enc === 'utf8' ? body.toString('utf8') : new TextDecoder(enc).decode(body)).trim();
+    let text: string;
+    if (enc === 'utf-8' || enc === 'utf8') {
+      // Strict, as aiohttp's bytes.decode(): invalid UTF-8 is an error, not U+FFFD.
+      if (!isUtf8(body)) throw new JSONDecodeError(`The JSON body of ${this.#req._href} is not valid UTF-8`);
+      text = body.toString('utf8');
+    } else {
+      let decoder: TextDecoder;
+      try {
+        decoder = new TextDecoder(enc, { fatal: true });
+      } catch (cause) {
+        throw new UnknownEncodingError(enc, this.#req._href, { cause });
+      }
+      try {
+        text = decoder.decode(body);
+      } catch (cause) {
+        throw new JSONDecodeError(`The JSON body of ${this.#req._href} is not valid ${enc}`, { cause });
+      }
+    }
+    text = text.trim();
     if (text.length === 0) return null as T;
-    return (options.loads ?? JSON.parse)(text) as T;
+    const loads = options.loads ?? JSON.parse;
+    try {
+      return loads(text) as T;
+    } catch (cause) {
+      // A custom `loads` keeps its own errors; a SyntaxError (JSON.parse's) becomes JSONDecodeError.
+      if (loads !== JSON.parse && !(cause instanceof SyntaxError)) throw cause;
+      throw new JSONDecodeError(`The body of ${this.#req._href} is not valid JSON: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** Throws ClientResponseError for status >= 400 (after releasing the connection). */

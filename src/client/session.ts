@@ -44,7 +44,10 @@ export interface ClientSessionOptions {
   cookies?: CookiesInit;
   /** The jar; default a `CookieJar()`. `new DummyCookieJar()` disables cookies. */
   cookieJar?: AbstractCookieJar;
-  /** Basic credentials for every request. */
+  /**
+   * Basic credentials for every request; with a `baseUrl`, only for requests to the base URL's
+   * origin (as aiohttp).
+   */
   auth?: BasicAuth;
   /** Default timeouts; default `total` 300 s. */
   timeout?: ClientTimeout;
@@ -68,6 +71,11 @@ export interface ClientSessionOptions {
   maxBodySize?: number | null;
   /** Cap on a decompressed body in bytes (compression bombs). Default 1 GiB. */
   maxDecompressSize?: number;
+  /**
+   * Most times a compressed body may inflate, checked once 1 MiB has been decoded;
+   * DecompressionRatioError above it, so a bomb stops early. `null` turns it off. Default 200.
+   */
+  maxDecompressRatio?: number | null;
   /** Client middlewares, outermost first. */
   middlewares?: readonly ClientMiddleware[];
   /** Proxy for every request: `http://user:pass@proxy:3128` or `socks5://proxy:1080`. */
@@ -186,6 +194,7 @@ export class ClientSession implements AsyncDisposable {
   readonly #readBufferSize: number;
   readonly #maxBodySize: number | null;
   readonly #maxDecompressSize: number;
+  readonly #maxDecompressRatio: number | null;
   readonly #middlewares: readonly ClientMiddleware[];
   readonly #proxy: string | null;
   readonly #proxyAuth: BasicAuth | null;
@@ -234,6 +243,8 @@ export class ClientSession implements AsyncDisposable {
     this.#readBufferSize = options.readBufferSize ?? 2 ** 16;
     this.#maxBodySize = options.maxBodySize ?? null;
     this.#maxDecompressSize = options.maxDecompressSize ?? 2 ** 30;
+    this.#maxDecompressRatio = options.maxDecompressRatio === undefined ? 200 : options.maxDecompressRatio;
+    if (this.#maxDecompressRatio !== null && !(this.#maxDecompressRatio >= 1)) throw new RangeError('maxDecompressRatio must be >= 1 or null');
     this.#middlewares = options.middlewares ?? [];
     this.#proxy = options.proxy === undefined ? null : String(options.proxy);
     this.#proxyAuth = options.proxyAuth ?? null;
@@ -303,7 +314,7 @@ export class ClientSession implements AsyncDisposable {
       if (auth !== null) throw new TypeError('Cannot combine AUTH argument with credentials encoded in URL');
       auth = urlAuth;
     }
-    if (auth === null && this.#auth !== null && !headers.has('authorization')) auth = this.#auth;
+    if (auth === null && !headers.has('authorization')) auth = this.#sessionAuthFor(target.url);
     const timeout = options.timeout ?? this.#timeout;
     const deadline = new Deadline(timeout.total, target.href);
     const trace = this.#traceConfigs.length > 0 ? new Trace(this, this.#traceConfigs, options.traceRequestCtx) : null;
@@ -316,6 +327,7 @@ export class ClientSession implements AsyncDisposable {
       autoDecompress: options.autoDecompress ?? this.#autoDecompress,
       maxBodySize: options.maxBodySize === undefined ? this.#maxBodySize : options.maxBodySize,
       maxDecompressSize: this.#maxDecompressSize,
+      maxDecompressRatio: this.#maxDecompressRatio,
       readBufferSize: this.#readBufferSize,
       connectMs,
       connectKind: timeout.connect !== null && (timeout.sockConnect === null || timeout.connect <= timeout.sockConnect) ? 'connect' : 'sockConnect',
@@ -383,6 +395,16 @@ export class ClientSession implements AsyncDisposable {
       if (trace !== null) await trace.send('onRequestException', { method: req.method, url: req.url, headers: req.headers, exception: err as Error });
       throw err;
     }
+  }
+
+  /**
+   * The session's `auth` for a request to `url`: with a `baseUrl`, only when `url` has the base
+   * URL's origin (aiohttp 3.10+), so an absolute URL to another host never gets the credentials.
+   */
+  #sessionAuthFor(url: URL): BasicAuth | null {
+    if (this.#auth === null) return null;
+    if (this.#baseUrl !== undefined && this.#baseUrl.origin !== url.origin) return null;
+    return this.#auth;
   }
 
   #nextHop(req: ClientRequest, resp: ClientResponse, location: string, allowInsecure: boolean): ClientRequest {
@@ -519,7 +541,7 @@ export class ClientSession implements AsyncDisposable {
     // A redirect that left the first origin: no credential of the first request follows it, for
     // good (as #nextHop); only user:pass in the new URL and the jar's cookies for it apply.
     if (leftOrigin) stripCredentials(headers);
-    const auth = leftOrigin ? BasicAuth.fromUrl(target.url) : options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#auth;
+    const auth = leftOrigin ? BasicAuth.fromUrl(target.url) : options.auth ?? BasicAuth.fromUrl(target.url) ?? this.#sessionAuthFor(target.url);
     if (auth !== null && !headers.has('authorization')) headers.set('Authorization', auth.encode());
     const full = new URL(target.href);
     let cookie = this.#jar.cookieHeader(full);

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { Blob } from 'node:buffer';
-import { MultipartWriter } from './multipart/writer.js';
+import { checkPartHeader, escapeDispositionParam, MultipartWriter } from './multipart/writer.js';
 import { FormUrlEncodedPayload, isAsyncIterable, Payload, toPayload } from './payload.js';
 import { quoteQueryPart } from './url.js';
 
@@ -53,11 +53,18 @@ export class FormData {
     return this.#multipart;
   }
 
-  /** Adds one field; files and streams are read only when the request is sent. */
+  /**
+   * Adds one field; files and streams are read only when the request is sent. CR, LF or NUL in
+   * `contentType`, or NUL in `name` or `filename`, throws InvalidPartHeaderError (CR and LF in
+   * names are sent escaped, as browsers do).
+   */
   addField(name: string, value: FormFieldValue, options: FormFieldOptions = {}): this {
     if (typeof name !== 'string') throw new TypeError('addField: name must be a string');
     let filename = options.filename ?? null;
     const contentType = options.contentType ?? null;
+    escapeDispositionParam(name);
+    if (filename !== null) escapeDispositionParam(filename, 'filename');
+    if (contentType !== null) checkPartHeader('Content-Type', contentType);
     const isStream = value instanceof Readable || value instanceof Payload || value instanceof Blob || (typeof value === 'object' && isAsyncIterable(value));
     if (isStream) {
       this.#multipart = true;

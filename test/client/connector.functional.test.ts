@@ -12,7 +12,7 @@ import {
   TraceConfig,
   retryMiddleware,
   ClientConnectionError,
-  ClientPayloadError,
+  ClientResponseParseError,
 } from '../../src/index.js';
 import type { ClientMiddleware } from '../../src/index.js';
 import { readBody, startServer } from './helpers.js';
@@ -119,7 +119,7 @@ describe('TCPConnector (functional)', () => {
 
   it('caps the response head with maxHeaderSize', async () => {
     await using small = new ClientSession({ connector: new TCPConnector({ maxHeaderSize: 8192 }) });
-    await assert.rejects(small.get(`${srv.url}/huge-header`), (e: unknown) => e instanceof ClientPayloadError && /head is too large/.test(e.message));
+    await assert.rejects(small.get(`${srv.url}/huge-header`), (e: unknown) => e instanceof ClientResponseParseError && e.status === 400 && /head is too large/.test(e.message));
     await using big = new ClientSession({ connector: new TCPConnector({ maxHeaderSize: 65536 }) });
     const r = await big.get(`${srv.url}/huge-header`);
     assert.equal(r.headers.get('x-huge')?.length, 20_000);

@@ -3,7 +3,7 @@
  * Cookies given without a URL (`new ClientSession({ cookies })`) are "shared": sent to every host,
  * as aiohttp does with cookies whose domain is empty.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Cookie, CookieJar as ToughCookieJar } from 'tough-cookie';
 import type { SerializedCookieJar } from 'tough-cookie';
@@ -85,6 +85,21 @@ export function quoteCookieValue(v: string): string {
   return out + '"';
 }
 
+/**
+ * Whether a cookie from `url` must not be stored (RFC 6265bis): an empty name; `SameSite=None`
+ * without `Secure`; a `__Secure-` prefix (any case) without `Secure` or from an insecure origin; a
+ * `__Host-` prefix (any case) without `Secure`, from an insecure origin, with a `Domain` or with a
+ * `Path` other than `/`. `secure` is whether the origin counts as secure.
+ */
+export function refusesCookie(c: Cookie, secure: boolean): boolean {
+  if (c.key === '') return true;
+  if (typeof c.sameSite === 'string' && c.sameSite.toLowerCase() === 'none' && !c.secure) return true;
+  const lower = c.key.toLowerCase();
+  if (lower.startsWith('__secure-') && (!c.secure || !secure)) return true;
+  if (lower.startsWith('__host-') && (!c.secure || !secure || (c.domain != null && c.domain !== '') || c.path !== '/')) return true;
+  return false;
+}
+
 function toUrl(u: URL | string): URL {
   return typeof u === 'string' ? new URL(u) : u;
 }
@@ -138,8 +153,8 @@ export class CookieJar implements AbstractCookieJar {
             this.#jar.setCookieSync(e, `http://${e.domain.replace(/^\./, '')}${e.path ?? '/'}`, { ignoreError: true });
             this.#toughUsed = true;
           }
-          else this.#shared.set(e.key, e.value);
-        } else {
+          else if (e.key !== '') this.#shared.set(e.key, e.value);
+        } else if (e[0] !== '') {
           this.#shared.set(e[0], e[1]);
         }
       }
@@ -148,8 +163,10 @@ export class CookieJar implements AbstractCookieJar {
     }
     const url = toUrl(responseUrl);
     if (!this.#unsafe && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return;
+    const secure = this.#secureUrl(url).protocol === 'https:';
     for (const e of iterInit(cookies)) {
       const c = e instanceof Cookie ? e : new Cookie({ key: e[0], value: e[1], path: '/' });
+      if (refusesCookie(c, secure)) continue;
       this.#jar.setCookieSync(c, url, { ignoreError: true });
       this.#toughUsed = true;
     }
@@ -159,7 +176,12 @@ export class CookieJar implements AbstractCookieJar {
   updateFromSetCookie(headers: readonly string[], url: URL): void {
     if (headers.length === 0) return;
     if (!this.#unsafe && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return;
-    for (const h of headers) this.#jar.setCookieSync(h, url, { ignoreError: true });
+    const secure = this.#secureUrl(url).protocol === 'https:';
+    for (const h of headers) {
+      const c = Cookie.parse(h, { loose: true });
+      if (c === undefined || refusesCookie(c, secure)) continue;
+      this.#jar.setCookieSync(c, url, { ignoreError: true });
+    }
     this.#toughUsed = true;
     this.#refreshCount();
   }
@@ -250,9 +272,19 @@ export class CookieJar implements AbstractCookieJar {
     this.#refreshCount();
   }
 
-  /** Writes the jar to a JSON file (aiohttp's `save`, without pickle). */
+  /**
+   * Writes the jar to a JSON file (aiohttp's `save`, without pickle), readable and writable by its
+   * owner only (mode 0600, as aiohttp): the file holds session cookies. An existing file is
+   * truncated and set to 0600 too.
+   */
   async save(path: string): Promise<void> {
-    await writeFile(path, JSON.stringify(this.toJSON()));
+    const fh = await open(path, 'w', 0o600);
+    try {
+      await fh.chmod(0o600);
+      await fh.writeFile(JSON.stringify(this.toJSON()));
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Reads a jar written by `save`. */
