@@ -52,6 +52,18 @@ function framingError(message: IncomingMessage, maxLine: number, maxHeaders: num
   return 0;
 }
 
+/** tchar (RFC 9110 §5.6.2) runs, then a space or the end of what arrived: a method, just not one we know. */
+const TOKEN_METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?: |$)/;
+
+/**
+ * Whether the packet llhttp refused with HPE_INVALID_METHOD starts with a well-formed method token
+ * (`BREW / HTTP/1.1`): RFC 9110 §9.1 answers 501 Not Implemented. Control bytes or separators in
+ * the method (`G\0T`, `G(T`) stay a 400.
+ */
+function isTokenMethod(packet: unknown): boolean {
+  return Buffer.isBuffer(packet) && TOKEN_METHOD.test(packet.subarray(0, 64).toString('latin1'));
+}
+
 /** A complete error response on a raw socket that then closes. */
 function rawError(status: number): string {
   const body = `${status}: ${STATUS_CODES[status]}`;
@@ -251,7 +263,10 @@ export class ServerProtocol {
     this.#dispatch(request);
   };
 
-  /** Malformed requests get 400 (431 for oversized headers, 408 for timeouts) and a closed socket. */
+  /**
+   * Malformed requests get 400 (431 for oversized headers, 408 for timeouts, 501 for a well-formed
+   * method llhttp does not know) and a closed socket.
+   */
   readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
     const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
@@ -260,6 +275,7 @@ export class ServerProtocol {
     }
     let status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     if (status === 431 && this.#lineOverflow((err as { rawPacket?: unknown }).rawPacket)) status = 414;
+    else if (err.code === 'HPE_INVALID_METHOD' && isTokenMethod((err as { rawPacket?: unknown }).rawPacket)) status = 501;
     socket.end(rawError(status));
     (socket as Socket).destroySoon();
   };

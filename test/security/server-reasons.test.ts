@@ -1,0 +1,58 @@
+/**
+ * Issue 15, "a 4xx with a reason, never a 5xx": requests the server cannot serve get the status
+ * that says why (400, 413, 501, 408) and a reason, never a 500 or a dropped connection — unknown
+ * methods, undecodable paths, JSON that is not UTF-8, values that cannot go on the wire,
+ * Expect: 100-continue, and headersTimeout.
+ */
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import * as web from '../../src/server/index.js';
+import { parseRaw, rawRequest, serve } from '../helpers/server.js';
+
+const H = 'Host: a\r\n';
+const C = 'Connection: close\r\n';
+
+/** An app answering every method on every path with 200, so a refusal can only come from the server. */
+async function anyRoute(t: TestContext): Promise<{ port: number; seen: string[] }> {
+  const seen: string[] = [];
+  const app = new web.Application();
+  app.router.addRoute('*', '/{tail:.*}', (req) => {
+    seen.push(req.method);
+    return new web.Response({ text: 'ok' });
+  });
+  const { port } = await serve(app, t);
+  return { port, seen };
+}
+
+describe('unknown methods', () => {
+  for (const method of ['BREW', 'get', 'M-SEARCH2', 'X_Y']) {
+    it(`answers 501 with Connection: close to the unknown method ${method}`, async (t) => {
+      const { port, seen } = await anyRoute(t);
+      const raw = await rawRequest(port, `${method} / HTTP/1.1\r\n${H}\r\nGET / HTTP/1.1\r\n${H}${C}\r\n`);
+      const { status, headers } = parseRaw(raw);
+      assert.equal(status, 501, raw);
+      assert.match(raw, /^HTTP\/1\.1 501 Not Implemented\r\n/);
+      assert.equal(headers.connection, 'close');
+      assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 1, 'the request behind it is never read');
+      assert.deepEqual(seen, []);
+    });
+  }
+
+  for (const [name, line] of [['a NUL', 'GE\0T'], ['a separator', 'G(T'], ['a CR', 'GE\rT']] as const) {
+    it(`still answers 400 to a method with ${name} in it`, async (t) => {
+      const { port } = await anyRoute(t);
+      const raw = await rawRequest(port, `${line} / HTTP/1.1\r\n${H}${C}\r\n`);
+      assert.equal(parseRaw(raw).status, 400, raw);
+    });
+  }
+
+  it('answers a method llhttp knows but no route has with 405 and Allow', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/', () => new web.Response({ text: 'ok' }));
+    const { port } = await serve(app, t);
+    const raw = await rawRequest(port, `PROPFIND / HTTP/1.1\r\n${H}${C}\r\n`);
+    const { status, headers } = parseRaw(raw);
+    assert.equal(status, 405, raw);
+    assert.match(headers.allow ?? '', /GET/);
+  });
+});
