@@ -3,6 +3,7 @@
  * every client feature can be tried locally. It imports only the public server entry
  * (`aiohttp-ts/web`), as a server-only app would, so `aiohttp-ts serve` loads no client code.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as web from '../server/index.js';
@@ -73,6 +74,7 @@ async function anything(request: Request): Promise<web.Response> {
   };
   const ct = request.contentType;
   if (ct === 'application/json' || ct.endsWith('+json')) {
+    if (!isUtf8(body)) throw new web.HTTPBadRequest({ text: 'invalid JSON body: not valid UTF-8' });
     try {
       result['json'] = JSON.parse(body.toString('utf8'));
     } catch (err) {

@@ -56,3 +56,37 @@ describe('unknown methods', () => {
     assert.match(headers.allow ?? '', /GET/);
   });
 });
+
+/** `{"a":"\xff"}`: JSON whose one string holds a byte that is not UTF-8. */
+const NOT_UTF8_JSON = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+
+function post(path: string, body: Buffer, contentType = 'application/json'): Buffer {
+  return Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\n${H}${C}Content-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+}
+
+describe('JSON bodies that are not UTF-8', () => {
+  it('answers 400 from request.json() for a body that is not valid UTF-8, while text() replaces', async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/json', async (req) => web.jsonResponse(await req.json()));
+    app.router.addPost('/text', async (req) => new web.Response({ text: await req.text() }));
+    const { port } = await serve(app, t);
+    const bad = parseRaw(await rawRequest(port, post('/json', NOT_UTF8_JSON)));
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /Invalid JSON in request body: not valid UTF-8/);
+    const text = parseRaw(await rawRequest(port, post('/text', NOT_UTF8_JSON)));
+    assert.equal(text.status, 200);
+    assert.equal(Buffer.from(text.body, 'latin1').toString('utf8'), '{"a":"\ufffd"}');
+    const good = parseRaw(await rawRequest(port, post('/json', Buffer.from('{"a":"\u00e9"}'))));
+    assert.equal(good.status, 200);
+    assert.deepEqual(JSON.parse(Buffer.from(good.body, 'latin1').toString('utf8')), { a: '\u00e9' });
+  });
+
+  it('answers 400 from request.json() for bytes that are not valid in the declared charset', async (t) => {
+    const app = new web.Application();
+    app.router.addPost('/json', async (req) => web.jsonResponse(await req.json()));
+    const { port } = await serve(app, t);
+    const bad = parseRaw(await rawRequest(port, post('/json', Buffer.from([0x00, 0x22, 0xd8, 0x00, 0x00, 0x22]), 'application/json; charset=utf-16be')));
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /not valid utf-16be/);
+  });
+});
