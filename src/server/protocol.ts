@@ -14,7 +14,7 @@ import { DecompressionLimitError } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
-import { decodePathSafe } from './router/url-dispatcher.js';
+import { decodePathSafe, isValidPercentPath } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
 /** Options of ServerProtocol. */
@@ -306,6 +306,11 @@ export class ServerProtocol {
   #dispatch(request: Request): void {
     this.#inflight++;
     if (this.#accessLogger !== undefined) request._startTime = performance.now();
+    // Before routing (as Go's net/http): a path that cannot be decoded has no route, static or not.
+    if (!isValidPercentPath(request._rawPath)) {
+      this.#fail(request, new HTTPBadRequest({ text: 'invalid percent-encoding in path' }));
+      return;
+    }
     let result;
     try {
       result = this.app._handle(request);

@@ -6,6 +6,9 @@
  */
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as web from '../../src/server/index.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 
@@ -88,5 +91,46 @@ describe('JSON bodies that are not UTF-8', () => {
     const bad = parseRaw(await rawRequest(port, post('/json', Buffer.from([0x00, 0x22, 0xd8, 0x00, 0x00, 0x22]), 'application/json; charset=utf-16be')));
     assert.equal(bad.status, 400);
     assert.match(bad.body, /not valid utf-16be/);
+  });
+});
+
+describe('invalid percent-encoding in the path', () => {
+  async function helloApp(t: TestContext): Promise<{ port: number; seen: string[]; prepared: number[] }> {
+    const seen: string[] = [];
+    const prepared: number[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'pct-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'a b.txt'), 'file');
+    const app = new web.Application();
+    app.router.addStatic('/static', dir);
+    app.router.addGet('/{name}', (req) => {
+      seen.push(req.matchInfo['name']!);
+      return new web.Response({ text: `hello, ${req.matchInfo['name']}` });
+    });
+    app.onResponsePrepare.push((_req, resp) => void prepared.push(resp.status));
+    const { port } = await serve(app, t);
+    return { port, seen, prepared };
+  }
+
+  for (const path of ['/%zz', '/abc%', '/%4', '/%e4%b8', '/%ff%fe', '/static/%ff', '/static/a%2']) {
+    it(`answers 400 to the undecodable path ${path} before routing`, async (t) => {
+      const { port, seen, prepared } = await helloApp(t);
+      const { status, body } = parseRaw(await rawRequest(port, `GET ${path} HTTP/1.1\r\n${H}${C}\r\n`));
+      assert.equal(status, 400);
+      assert.equal(body, 'invalid percent-encoding in path');
+      assert.deepEqual(seen, []);
+      assert.deepEqual(prepared, [400], 'the refusal goes through onResponsePrepare like any response');
+    });
+  }
+
+  it('hands matchInfo and static routes decoded text', async (t) => {
+    const { port, seen } = await helloApp(t);
+    const hello = parseRaw(await rawRequest(port, `GET /%E4%B8%96%E7%95%8C HTTP/1.1\r\n${H}${C}\r\n`));
+    assert.equal(hello.status, 200);
+    assert.equal(Buffer.from(hello.body, 'latin1').toString('utf8'), 'hello, \u4e16\u754c');
+    assert.deepEqual(seen, ['\u4e16\u754c']);
+    const file = parseRaw(await rawRequest(port, `GET /static/a%20b.txt HTTP/1.1\r\n${H}${C}\r\n`));
+    assert.equal(file.status, 200);
+    assert.equal(file.body, 'file');
   });
 });
