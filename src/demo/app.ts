@@ -171,15 +171,29 @@ function redirectToCookies(): web.Response {
   return response;
 }
 
+/** Input that cannot go in a header (a cookie name that is not a token, CR/LF in a value) is a 400 naming it. */
+function unsendable(err: unknown): never {
+  if (err instanceof web.InvalidHeaderError) throw new web.HTTPBadRequest({ text: err.message });
+  throw err;
+}
+
 function cookiesSet(request: Request): web.Response {
   const response = redirectToCookies();
-  for (const [k, v] of request.query) response.setCookie(k, v, { path: '/' });
+  try {
+    for (const [k, v] of request.query) response.setCookie(k, v, { path: '/' });
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 
 function cookiesDelete(request: Request): web.Response {
   const response = redirectToCookies();
-  for (const k of new Set(request.query.keys())) response.delCookie(k, { path: '/' });
+  try {
+    for (const k of new Set(request.query.keys())) response.delCookie(k, { path: '/' });
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 
@@ -197,7 +211,11 @@ function redirectTo(request: Request): web.Response {
   const code = request.query.has('status_code') ? intParam(request.query.get('status_code') ?? '', 'status_code', 999) : 302;
   if (!REDIRECT_CODES.has(code)) throw new web.HTTPBadRequest({ text: `status_code must be one of ${[...REDIRECT_CODES].join(', ')}` });
   const response = new web.Response({ status: code });
-  response.headers.set('Location', url);
+  try {
+    response.headers.set('Location', url);
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 

@@ -21,3 +21,34 @@ describe('demo app: 400 with a reason', () => {
     assert.match(anything.body, /not valid UTF-8/);
   });
 });
+
+describe('demo app: values that cannot be sent', () => {
+  for (const [target, reason] of [
+    ['/cookies/set?bad%20name=1', /invalid cookie name "bad name"/],
+    ['/cookies/set?a=x%0D%0ASet-Cookie:%20admin=1', /cookie value for "a" cannot be sent: CR/],
+    ['/cookies/set?a=%E4%B8%96', /cookie value for "a" cannot be sent: U\+4E16/],
+    ['/cookies/delete?bad;name', /invalid cookie name "bad;name"/],
+    ['/redirect-to?url=/x%0D%0ASet-Cookie:%20admin=1', /header Location has a value that cannot be sent: CR/],
+    ['/redirect-to?url=/%00', /header Location has a value that cannot be sent: NUL/],
+  ] as const) {
+    it(`answers 400 naming the problem to ${target}`, async (t) => {
+      const { port } = await serve(createDemoApp(), t);
+      const raw = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+      const { status, headers, body } = parseRaw(raw);
+      assert.equal(status, 400, raw);
+      assert.match(body, reason);
+      assert.equal(headers['set-cookie'], undefined);
+      assert.equal(headers.location, undefined);
+    });
+  }
+
+  it('still sets cookies and redirects for input that can be sent', async (t) => {
+    const { port } = await serve(createDemoApp(), t);
+    const set = parseRaw(await rawRequest(port, `GET /cookies/set?a=b%20c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`));
+    assert.equal(set.status, 302);
+    assert.equal(set.headers['set-cookie'], 'a="b c"; Path=/');
+    const to = parseRaw(await rawRequest(port, `GET /redirect-to?url=/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`));
+    assert.equal(to.status, 302);
+    assert.equal(to.headers.location, '/x');
+  });
+});

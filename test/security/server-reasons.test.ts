@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as web from '../../src/server/index.js';
-import { parseRaw, rawRequest, serve } from '../helpers/server.js';
+import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
 
 const H = 'Host: a\r\n';
 const C = 'Connection: close\r\n';
@@ -132,5 +132,86 @@ describe('invalid percent-encoding in the path', () => {
     const file = parseRaw(await rawRequest(port, `GET /static/a%20b.txt HTTP/1.1\r\n${H}${C}\r\n`));
     assert.equal(file.status, 200);
     assert.equal(file.body, 'file');
+  });
+});
+
+describe('values that cannot go on the wire', () => {
+  it('raises InvalidHeaderError where a header name or value is set', () => {
+    const resp = new web.Response();
+    for (const [name, value, why] of [
+      ['X-A', 'a\r\nSet-Cookie: admin=1', /CR/],
+      ['X-A', 'a\nb', /LF/],
+      ['X-A', 'a\0b', /NUL/],
+      ['X-A', 'a\x01b', /control character \(U\+0001\)/],
+      ['X-A', '\u4e16', /U\+4E16/],
+      ['Bad Name', 'x', /invalid header name "Bad Name"/],
+      ['Location', '/x\r\n', /CR/],
+    ] as const) {
+      assert.throws(() => resp.headers.set(name, value), (err: unknown) => {
+        assert.ok(err instanceof web.InvalidHeaderError);
+        assert.ok(err instanceof TypeError, 'still a TypeError, as before it was typed');
+        assert.equal(err.code, 'ERR_INVALID_HEADER');
+        assert.equal(err.header, name);
+        assert.match(err.message, why);
+        return true;
+      });
+      assert.throws(() => resp.headers.add(name, value), web.InvalidHeaderError);
+    }
+    assert.throws(() => new web.HTTPFound('/x\r\nSet-Cookie: a=1'), (err: unknown) => err instanceof web.InvalidHeaderError && err.header === 'Location');
+    assert.throws(() => new web.Response({ reason: 'OK\r\nX: 1' }), (err: unknown) => err instanceof web.InvalidHeaderError && err.header === undefined);
+    resp.headers.set('X-A', 'caf\u00e9\tok');
+  });
+
+  it('raises CookieError where a cookie name, value or attribute is set', () => {
+    const resp = new web.Response();
+    for (const [name, value, options, why] of [
+      ['bad name', '1', {}, /invalid cookie name "bad name"/],
+      ['a', 'x\r\nSet-Cookie: admin=1', {}, /cookie value for "a" cannot be sent: CR/],
+      ['a', 'x;y', {}, /';'/],
+      ['a', '\u4e16', {}, /U\+4E16/],
+      ['a', 'x', { path: '/\n' }, /cookie path for "a" cannot be sent: LF/],
+      ['a', 'x', { domain: 'a.example\u4e16' }, /cookie domain/],
+    ] as const) {
+      assert.throws(() => resp.setCookie(name, value, options), (err: unknown) => {
+        assert.ok(err instanceof web.CookieError);
+        assert.ok(err instanceof web.InvalidHeaderError);
+        assert.equal(err.code, 'ERR_INVALID_COOKIE');
+        assert.equal(err.header, 'Set-Cookie');
+        assert.equal(err.cookie, name);
+        assert.match(err.message, why);
+        return true;
+      });
+    }
+    assert.throws(() => resp.delCookie('bad;name'), web.CookieError);
+    resp.setCookie('a', 'caf\u00e9 ok');
+  });
+
+  it('answers an uncaught invalid header value with a logged 500 without a stack, and keeps the connection', async (t) => {
+    const logger = captureLogger();
+    const app = new web.Application({ logger });
+    app.router.addGet('/h', (req) => {
+      const resp = new web.Response({ text: 'x' });
+      resp.headers.set('X-Echo', req.query.get('v') ?? '');
+      return resp;
+    });
+    app.router.addGet('/c', (req) => {
+      const resp = new web.Response({ text: 'x' });
+      resp.setCookie('v', req.query.get('v') ?? '');
+      return resp;
+    });
+    const { port } = await serve(app, t);
+    const raw = await rawRequest(port, `GET /h?v=%E4%B8%96 HTTP/1.1\r\n${H}\r\nGET /c?v=a%0D%0Ab HTTP/1.1\r\n${H}\r\nGET /h?v=ok HTTP/1.1\r\n${H}${C}\r\n`);
+    const responses = raw.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(responses.length, 3, raw);
+    assert.equal(parseRaw(responses[0]!).status, 500);
+    assert.equal(parseRaw(responses[0]!).body, '500: Internal Server Error');
+    assert.equal(parseRaw(responses[1]!).status, 500);
+    assert.equal(parseRaw(responses[1]!).body, '500: Internal Server Error');
+    assert.equal(parseRaw(responses[2]!).status, 200, 'the same connection still serves');
+    assert.doesNotMatch(raw, /at |InvalidHeaderError|CookieError/);
+    const logged = logger.errors.map((args) => args.find((a) => a instanceof Error));
+    assert.equal(logged.length, 2);
+    assert.ok(logged[0] instanceof web.InvalidHeaderError);
+    assert.ok(logged[1] instanceof web.CookieError);
   });
 });
