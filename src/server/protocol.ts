@@ -14,7 +14,7 @@ import { DecompressionLimitError } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
-import { decodePathSafe, isValidPercentPath } from './router/url-dispatcher.js';
+import { isValidPercentPath } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
 /** Options of ServerProtocol. */
@@ -288,18 +288,21 @@ export class ServerProtocol {
   }
 
   /**
-   * `Expect: 100-continue`: a declared body over the target route's clientMaxSize (else the app's)
-   * gets 413 before the client sends it; otherwise 100 Continue and the normal path. Other
-   * expectations get node's 417.
+   * `Expect: 100-continue`: the request takes the normal path (middlewares, handler) and
+   * `100 Continue` goes out when the body is first read, so a response that comes first (a
+   * middleware's 401, a 413 from the limit of `read()`/`text()`/`json()`/`post()`/`multipart()`
+   * checked against the declared Content-Length) is sent without asking for the body; node then
+   * closes the connection. Streams (`request.content`) are not held to the app's clientMaxSize and
+   * get their 100 Continue. Other expectations get node's 417.
    */
   readonly onCheckContinue = (message: IncomingMessage, res: ServerResponse): void => {
-    const declared = Number(message.headers['content-length'] ?? 0);
-    const max = declared > 0 ? this.app._clientMaxSizeFor(message.method ?? 'GET', decodePathSafe(splitTarget(message.url ?? '/')[0]), message.headers.host ?? 'localhost') : 0;
-    if (max > 0 && declared > max) {
-      refuse(res, 413);
-      return;
-    }
-    res.writeContinue();
+    const read = message._read;
+    message._read = function (this: IncomingMessage, size: number): void {
+      message._read = read;
+      // Only before the final response: node dumps an unread body after it, which reads too.
+      if (!res.headersSent && !res.destroyed) res.writeContinue();
+      read.call(this, size);
+    };
     this.onRequest(message, res);
   };
 

@@ -1,7 +1,14 @@
 /** The demo app answers input it cannot serve with a 400 naming the problem, never a 500 (issue 15). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createDemoApp } from '../../src/demo/app.js';
+import { needs, peerPath } from '../helpers/peers.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
 
 const NOT_UTF8_JSON = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
@@ -50,5 +57,18 @@ describe('demo app: values that cannot be sent', () => {
     const to = parseRaw(await rawRequest(port, `GET /redirect-to?url=/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`));
     assert.equal(to.status, 302);
     assert.equal(to.headers.location, '/x');
+  });
+});
+
+describe('demo app: big uploads', () => {
+  it('takes a 5 MiB curl -T upload to /upload, sent after 100 Continue', needs('curl'), async (t) => {
+    const { port } = await serve(createDemoApp(), t);
+    const dir = mkdtempSync(join(tmpdir(), 'demo-upload-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const data = Buffer.alloc(5 * 1024 * 1024, 'z');
+    writeFileSync(join(dir, 'big.bin'), data);
+    const { stdout, stderr } = await promisify(execFile)(peerPath('curl'), ['-sS', '-v', '-X', 'POST', '-T', join(dir, 'big.bin'), `http://127.0.0.1:${port}/upload`]);
+    assert.match(stderr, /< HTTP\/1\.1 100 Continue/);
+    assert.deepEqual(JSON.parse(stdout), { size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
   });
 });

@@ -5,12 +5,18 @@
  * Expect: 100-continue, and headersTimeout.
  */
 import { describe, it, type TestContext } from 'node:test';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as web from '../../src/server/index.js';
 import { captureLogger, parseRaw, rawRequest, serve } from '../helpers/server.js';
+import { needs, peerPath } from '../helpers/peers.js';
 
 const H = 'Host: a\r\n';
 const C = 'Connection: close\r\n';
@@ -213,5 +219,119 @@ describe('values that cannot go on the wire', () => {
     assert.equal(logged.length, 2);
     assert.ok(logged[0] instanceof web.InvalidHeaderError);
     assert.ok(logged[1] instanceof web.CookieError);
+  });
+});
+
+/** Opens a raw connection and collects what arrives. */
+function connect(port: number, t: TestContext): { sock: net.Socket; data: () => string; closed: Promise<unknown> } {
+  const sock = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  sock.on('data', (c: Buffer) => chunks.push(c));
+  sock.on('error', () => {});
+  t.after(() => sock.destroy());
+  return { sock, data: () => Buffer.concat(chunks).toString('latin1'), closed: once(sock, 'close') };
+}
+
+async function until(sock: net.Socket, pred: () => boolean): Promise<void> {
+  while (!pred()) await once(sock, 'data');
+}
+
+const DATE = /\r\nDate: [^\r]+\r\n/g;
+
+/** A streaming route with no limit of its own, a whole-body route with one, behind an auth middleware. */
+async function expectApp(t: TestContext): Promise<{ port: number; log: string[]; prepared: number[]; logged: Promise<void>[] }> {
+  const app = new web.Application({ clientMaxSize: 1024 });
+  app.router.addPost('/stream', async (req) => {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of req.content as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      hash.update(chunk);
+    }
+    return new web.Response({ text: `${size} ${hash.digest('hex').slice(0, 8)}` });
+  });
+  app.router.addPut('/stream', async (req) => {
+    let size = 0;
+    for await (const chunk of req.content as AsyncIterable<Buffer>) size += chunk.length;
+    return new web.Response({ text: String(size) });
+  });
+  app.router.addPost('/small', async (req) => new web.Response({ text: String((await req.read()).length) }), { clientMaxSize: 10 });
+  app.router.addPost('/private/small', async (req) => new web.Response({ text: String((await req.read()).length) }), { clientMaxSize: 10 });
+  app.middlewares.push(async (req, handler) => {
+    if (req.path.startsWith('/private') && req.headers.get('Authorization') !== 'Bearer ok') throw new web.HTTPUnauthorized({ text: 'who are you?' });
+    return handler(req);
+  });
+  const prepared: number[] = [];
+  app.onResponsePrepare.push((_req, resp) => {
+    prepared.push(resp.status);
+    resp.headers.set('Access-Control-Allow-Origin', '*');
+  });
+  const log: string[] = [];
+  const waiters: Array<() => void> = [];
+  const logged = Array.from({ length: 4 }, () => new Promise<void>((r) => waiters.push(r)));
+  const { port } = await serve(app, t, { accessLog: (line) => { log.push(line); waiters.shift()?.(); }, accessLogFormat: '%r %s' });
+  return { port, log, prepared, logged };
+}
+
+describe('Expect: 100-continue', () => {
+  it('sends exactly 100 Continue and then the response for a streaming route over the app-wide clientMaxSize', async (t) => {
+    const { port, log, logged } = await expectApp(t);
+    const c = connect(port, t);
+    c.sock.write(`POST /stream HTTP/1.1\r\n${H}Content-Length: 5000\r\nExpect: 100-continue\r\n${C}\r\n`);
+    await until(c.sock, () => c.data().includes('\r\n\r\n'));
+    assert.equal(c.data(), 'HTTP/1.1 100 Continue\r\n\r\n');
+    c.sock.write('x'.repeat(5000));
+    await c.closed;
+    const hash = createHash('sha256').update('x'.repeat(5000)).digest('hex').slice(0, 8);
+    const body = `5000 ${hash}`;
+    assert.equal(
+      c.data().replace(DATE, '\r\nDate: D\r\n'),
+      `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: ${body.length}\r\nDate: D\r\nConnection: close\r\n\r\n${body}`,
+    );
+    await logged[0];
+    assert.deepEqual(log, ['POST /stream HTTP/1.1 200']);
+  });
+
+  it("refuses a body over the route's own clientMaxSize with exactly one 413, before the body, through the access log and onResponsePrepare", async (t) => {
+    const { port, log, prepared, logged } = await expectApp(t);
+    const c = connect(port, t);
+    c.sock.write(`POST /small HTTP/1.1\r\n${H}Content-Length: 50\r\nExpect: 100-continue\r\n\r\n`);
+    await c.closed;
+    const text = 'Maximum request body size 10 exceeded, actual body size 50';
+    assert.equal(
+      c.data().replace(DATE, '\r\nDate: D\r\n'),
+      `HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: ${text.length}\r\nDate: D\r\nConnection: close\r\n\r\n${text}`,
+    );
+    await logged[0];
+    assert.deepEqual(log, ['POST /small HTTP/1.1 413']);
+    assert.deepEqual(prepared, [413]);
+  });
+
+  it("lets an auth middleware's 401 answer before the route's 413, without asking for the body", async (t) => {
+    const { port, prepared, log, logged } = await expectApp(t);
+    const raw = await rawRequest(port, `POST /private/small HTTP/1.1\r\n${H}Content-Length: 50\r\nExpect: 100-continue\r\n\r\n`);
+    assert.ok(!raw.includes('100 Continue'), raw);
+    const { status, headers, body } = parseRaw(raw);
+    assert.equal(status, 401, raw);
+    assert.equal(body, 'who are you?');
+    assert.equal(headers.connection, 'close');
+    await logged[0];
+    assert.deepEqual(log, ['POST /private/small HTTP/1.1 401']);
+    assert.deepEqual(prepared, [401]);
+    const ok = await rawRequest(port, `POST /private/small HTTP/1.1\r\n${H}Authorization: Bearer ok\r\nContent-Length: 50\r\nExpect: 100-continue\r\n\r\n`);
+    assert.ok(!ok.includes('100 Continue'), ok);
+    assert.equal(parseRaw(ok).status, 413);
+  });
+
+  it('uploads a file bigger than the app-wide clientMaxSize with curl -T to a streaming route', needs('curl'), async (t) => {
+    const { port } = await expectApp(t);
+    const size = 3 * 1024 * 1024;
+    const dir = mkdtempSync(join(tmpdir(), 'curl-t-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(size, 7));
+    const { stdout, stderr } = await promisify(execFile)(peerPath('curl'), ['-sS', '-v', '-T', join(dir, 'big.bin'), '-w', '\\n%{http_code}', `http://127.0.0.1:${port}/stream`]);
+    assert.match(stderr, /> Expect: 100-continue/i, 'curl asked for 100 Continue');
+    assert.match(stderr, /< HTTP\/1\.1 100 Continue/);
+    assert.equal(stdout, `${size}\n200`);
   });
 });
