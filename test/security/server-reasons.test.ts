@@ -335,3 +335,30 @@ describe('Expect: 100-continue', () => {
     assert.equal(stdout, `${size}\n200`);
   });
 });
+
+describe('headersTimeout', () => {
+  it('cuts off a client sending one header byte at a time no later than headersTimeout after its first byte', async (t) => {
+    const app = new web.Application();
+    app.router.addGet('/', () => new web.Response({ text: 'x' }));
+    // The first byte goes out right after the server starts listening, just after one of node's
+    // periodic timeout checks: a check interval added to the timeout would show.
+    const { port } = await serve(app, t, { headersTimeout: 1, requestTimeout: 10 });
+    const c = connect(port, t);
+    await once(c.sock, 'connect');
+    const bytes = `GET / HTTP/1.1\r\n${H}${'X-Slow: '.padEnd(400, 'a')}`;
+    let i = 0;
+    c.sock.write(bytes[i++]!);
+    const first = performance.now();
+    const timer = setInterval(() => {
+      if (!c.sock.destroyed && i < bytes.length) c.sock.write(bytes[i++]!);
+    }, 20);
+    t.after(() => clearInterval(timer));
+    await c.closed;
+    clearInterval(timer);
+    const elapsed = performance.now() - first;
+    assert.match(c.data(), /^HTTP\/1\.1 408 /);
+    assert.ok(elapsed >= 850, `cut off too early, after ${elapsed.toFixed(0)} ms`);
+    // 1 s, plus a little for the timer that fires late on a busy machine.
+    assert.ok(elapsed <= 1080, `cut off ${elapsed.toFixed(0)} ms after the first byte, over headersTimeout (1000 ms)`);
+  });
+});
