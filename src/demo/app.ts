@@ -3,6 +3,7 @@
  * every client feature can be tried locally. It imports only the public server entry
  * (`aiohttp-ts/web`), as a server-only app would, so `aiohttp-ts serve` loads no client code.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as web from '../server/index.js';
@@ -73,6 +74,7 @@ async function anything(request: Request): Promise<web.Response> {
   };
   const ct = request.contentType;
   if (ct === 'application/json' || ct.endsWith('+json')) {
+    if (!isUtf8(body)) throw new web.HTTPBadRequest({ text: 'invalid JSON body: not valid UTF-8' });
     try {
       result['json'] = JSON.parse(body.toString('utf8'));
     } catch (err) {
@@ -169,15 +171,29 @@ function redirectToCookies(): web.Response {
   return response;
 }
 
+/** Input that cannot go in a header (a cookie name that is not a token, CR/LF in a value) is a 400 naming it. */
+function unsendable(err: unknown): never {
+  if (err instanceof web.InvalidHeaderError) throw new web.HTTPBadRequest({ text: err.message });
+  throw err;
+}
+
 function cookiesSet(request: Request): web.Response {
   const response = redirectToCookies();
-  for (const [k, v] of request.query) response.setCookie(k, v, { path: '/' });
+  try {
+    for (const [k, v] of request.query) response.setCookie(k, v, { path: '/' });
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 
 function cookiesDelete(request: Request): web.Response {
   const response = redirectToCookies();
-  for (const k of new Set(request.query.keys())) response.delCookie(k, { path: '/' });
+  try {
+    for (const k of new Set(request.query.keys())) response.delCookie(k, { path: '/' });
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 
@@ -195,7 +211,11 @@ function redirectTo(request: Request): web.Response {
   const code = request.query.has('status_code') ? intParam(request.query.get('status_code') ?? '', 'status_code', 999) : 302;
   if (!REDIRECT_CODES.has(code)) throw new web.HTTPBadRequest({ text: `status_code must be one of ${[...REDIRECT_CODES].join(', ')}` });
   const response = new web.Response({ status: code });
-  response.headers.set('Location', url);
+  try {
+    response.headers.set('Location', url);
+  } catch (err) {
+    unsendable(err);
+  }
   return response;
 }
 

@@ -404,18 +404,6 @@ export class Application {
   }
 
   /**
-   * @internal The body limit of the route a request would reach, before it is dispatched (for
-   * `Expect: 100-continue`): the route's `clientMaxSize`, else its application's.
-   */
-  _clientMaxSizeFor(method: string, path: string, host: string | undefined): number {
-    if (host !== undefined) for (const d of this.#domains) if (d._matchHost(host)) return d.app._clientMaxSizeFor(method, path, undefined);
-    const route = this.router.resolve(method, path).route;
-    const resource = route?.resource;
-    if (resource instanceof PrefixedSubAppResource) return resource.app._clientMaxSizeFor(method, path.slice(resource.prefix.length), undefined);
-    return route?.clientMaxSize ?? this.clientMaxSize;
-  }
-
-  /**
    * @internal Resolves the route and runs its chain; may return synchronously. `path` is given when
    * a sub-application resource hands the request over (its prefix cut off).
    */

@@ -4,7 +4,7 @@
  * `protocol.ts` turns it into one (text `404: Not Found`, or JSON when the client asks for it).
  */
 import { STATUS_CODES } from 'node:http';
-import { CRLF_NUL } from '../common/http-syntax.js';
+import { INVALID_HEADER_VALUE, InvalidHeaderError, describeInvalidChar } from '../common/header-errors.js';
 
 /** Options shared by every HTTP exception. */
 export interface HTTPExceptionOptions {
@@ -49,7 +49,7 @@ export class HTTPException extends Error {
     if (status === -1) throw new TypeError(`${new.target.name} is abstract: throw a concrete status class`);
     let reason = options.reason;
     if (reason === undefined) reason = STATUS_CODES[status] ?? '';
-    else if (CRLF_NUL.test(reason)) throw new TypeError('reason contains CR, LF or NUL');
+    else if (INVALID_HEADER_VALUE.test(reason)) throw new InvalidHeaderError(`reason cannot be sent: ${describeInvalidChar(reason)}`, undefined);
     let text = options.text;
     if (text === undefined && options.body === undefined && !EMPTY_BODY.has(status)) text = `${status}: ${reason}`;
     super(text ?? reason);
@@ -103,7 +103,7 @@ export class HTTPMove extends HTTPRedirection {
   constructor(location: string | URL, options: HTTPExceptionOptions = {}) {
     const loc = String(location);
     if (!loc) throw new TypeError('HTTP redirects need a location to redirect to');
-    if (CRLF_NUL.test(loc)) throw new TypeError('location contains CR, LF or NUL');
+    if (INVALID_HEADER_VALUE.test(loc)) throw new InvalidHeaderError(`location cannot be sent in a Location header: ${describeInvalidChar(loc)}`, 'Location');
     super(options);
     this.location = loc;
     this.headers.push(['Location', loc]);

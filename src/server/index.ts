@@ -41,6 +41,7 @@ export { chooseEncoding, isCompressible, DecompressionLimitError } from './compr
 export type { CompressionOptions, ContentCoding } from './compression.js';
 export type { FileResponseOptions } from './file-response.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';
+export { InvalidHeaderError, CookieError } from '../common/header-errors.js';
 
 // WebSockets
 export { WebSocketResponse, serverWebSockets } from './ws.js';

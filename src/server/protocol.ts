@@ -14,7 +14,7 @@ import { DecompressionLimitError } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
-import { decodePathSafe } from './router/url-dispatcher.js';
+import { isValidPercentPath } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
 /** Options of ServerProtocol. */
@@ -50,6 +50,18 @@ function framingError(message: IncomingMessage, maxLine: number, maxHeaders: num
     if (te.trim().toLowerCase() !== 'chunked') return 501;
   }
   return 0;
+}
+
+/** tchar (RFC 9110 §5.6.2) runs, then a space or the end of what arrived: a method, just not one we know. */
+const TOKEN_METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?: |$)/;
+
+/**
+ * Whether the packet llhttp refused with HPE_INVALID_METHOD starts with a well-formed method token
+ * (`BREW / HTTP/1.1`): RFC 9110 §9.1 answers 501 Not Implemented. Control bytes or separators in
+ * the method (`G\0T`, `G(T`) stay a 400.
+ */
+function isTokenMethod(packet: unknown): boolean {
+  return Buffer.isBuffer(packet) && TOKEN_METHOD.test(packet.subarray(0, 64).toString('latin1'));
 }
 
 /** A complete error response on a raw socket that then closes. */
@@ -251,7 +263,10 @@ export class ServerProtocol {
     this.#dispatch(request);
   };
 
-  /** Malformed requests get 400 (431 for oversized headers, 408 for timeouts) and a closed socket. */
+  /**
+   * Malformed requests get 400 (431 for oversized headers, 408 for timeouts, 501 for a well-formed
+   * method llhttp does not know) and a closed socket.
+   */
   readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
     const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
@@ -260,6 +275,7 @@ export class ServerProtocol {
     }
     let status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     if (status === 431 && this.#lineOverflow((err as { rawPacket?: unknown }).rawPacket)) status = 414;
+    else if (err.code === 'HPE_INVALID_METHOD' && isTokenMethod((err as { rawPacket?: unknown }).rawPacket)) status = 501;
     socket.end(rawError(status));
     (socket as Socket).destroySoon();
   };
@@ -272,24 +288,32 @@ export class ServerProtocol {
   }
 
   /**
-   * `Expect: 100-continue`: a declared body over the target route's clientMaxSize (else the app's)
-   * gets 413 before the client sends it; otherwise 100 Continue and the normal path. Other
-   * expectations get node's 417.
+   * `Expect: 100-continue`: the request takes the normal path (middlewares, handler) and
+   * `100 Continue` goes out when the body is first read, so a response that comes first (a
+   * middleware's 401, a 413 from the limit of `read()`/`text()`/`json()`/`post()`/`multipart()`
+   * checked against the declared Content-Length) is sent without asking for the body; node then
+   * closes the connection. Streams (`request.content`) are not held to the app's clientMaxSize and
+   * get their 100 Continue. Other expectations get node's 417.
    */
   readonly onCheckContinue = (message: IncomingMessage, res: ServerResponse): void => {
-    const declared = Number(message.headers['content-length'] ?? 0);
-    const max = declared > 0 ? this.app._clientMaxSizeFor(message.method ?? 'GET', decodePathSafe(splitTarget(message.url ?? '/')[0]), message.headers.host ?? 'localhost') : 0;
-    if (max > 0 && declared > max) {
-      refuse(res, 413);
-      return;
-    }
-    res.writeContinue();
+    const read = message._read;
+    message._read = function (this: IncomingMessage, size: number): void {
+      message._read = read;
+      // Only before the final response: node dumps an unread body after it, which reads too.
+      if (!res.headersSent && !res.destroyed) res.writeContinue();
+      read.call(this, size);
+    };
     this.onRequest(message, res);
   };
 
   #dispatch(request: Request): void {
     this.#inflight++;
     if (this.#accessLogger !== undefined) request._startTime = performance.now();
+    // Before routing (as Go's net/http): a path that cannot be decoded has no route, static or not.
+    if (!isValidPercentPath(request._rawPath)) {
+      this.#fail(request, new HTTPBadRequest({ text: 'invalid percent-encoding in path' }));
+      return;
+    }
     let result;
     try {
       result = this.app._handle(request);

@@ -2,6 +2,7 @@
  * The server request (aiohttp `web_request.py`). It wraps node's IncomingMessage without patching
  * it; every derived view (URL, query, headers, cookies, body) is built on first access and cached.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -35,6 +36,28 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
     return new TextDecoder(charset).decode(bytes);
   } catch {
     return new TextDecoder().decode(bytes);
+  }
+}
+
+/**
+ * Decodes a JSON body strictly (RFC 8259 §8.1: JSON is UTF-8): bytes that are not valid in the
+ * charset (UTF-8 when none or an unknown one is declared) throw instead of becoming U+FFFD.
+ */
+function decodeJsonText(bytes: Uint8Array, charset: string | undefined): string {
+  if (!charset || /^utf-?8$/i.test(charset)) {
+    if (!isUtf8(bytes)) throw new HTTPBadRequest({ text: 'Invalid JSON in request body: not valid UTF-8' });
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    return decodeJsonText(bytes, undefined);
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new HTTPBadRequest({ text: `Invalid JSON in request body: not valid ${charset}` });
   }
 }
 
@@ -503,16 +526,23 @@ export class Request<Params = Record<string, string>> {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
 
-  /** The body decoded with the request charset (UTF-8 by default). */
+  /**
+   * The body decoded with the request charset (UTF-8 by default). Invalid bytes become U+FFFD, as
+   * aiohttp's `text()` (errors="replace"); `json()` refuses them instead.
+   */
   text(): Promise<string> {
     return this.read().then((body) => decodeText(body, this.charset));
   }
 
-  /** The body parsed as JSON; invalid JSON throws HTTPBadRequest (400). */
+  /**
+   * The body parsed as JSON; invalid JSON throws HTTPBadRequest (400). The body is decoded strictly
+   * (RFC 8259 §8.1): bytes that are not valid UTF-8 (or not valid in a declared charset) are a 400
+   * "Invalid JSON in request body: not valid UTF-8", where `text()` would replace them with U+FFFD.
+   */
   json<T = unknown>(loads: (text: string) => unknown = JSON.parse): Promise<T> {
     // One promise hop: read, decode and parse in one callback.
     return this.read().then((body) => {
-      const text = decodeText(body, this.charset);
+      const text = decodeJsonText(body, this.charset);
       try {
         return loads(text) as T;
       } catch (err) {

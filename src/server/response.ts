@@ -19,19 +19,24 @@ import {
 } from './compression.js';
 import type { Request } from './request.js';
 import type { ResponseKey } from '../common/keys.js';
-import { CRLF_NUL as BAD_VALUE, TOKEN } from '../common/http-syntax.js';
+import { TOKEN } from '../common/http-syntax.js';
+import { INVALID_HEADER_VALUE as BAD_VALUE, InvalidHeaderError, describeInvalidChar } from '../common/header-errors.js';
 
 /** Bodies up to this size are compressed inline; larger ones on the zlib thread pool. */
 const SYNC_COMPRESS_LIMIT = 256 * 1024;
 const TEXT_PLAIN_UTF8 = 'text/plain; charset=utf-8';
 const JSON_UTF8 = 'application/json; charset=utf-8';
 
+/** Throws InvalidHeaderError for what node would refuse to write (or a client would split on). */
 function checkHeader(name: string, value: string): void {
-  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-  if (BAD_VALUE.test(value)) throw new TypeError(`header ${name} has a value with CR, LF or NUL`);
+  if (!TOKEN.test(name)) throw new InvalidHeaderError(`invalid header name ${JSON.stringify(name)}: it must be an RFC 9110 token`, name);
+  if (BAD_VALUE.test(value)) throw new InvalidHeaderError(`header ${name} has a value that cannot be sent: ${describeInvalidChar(value)}`, name);
 }
 
-/** Response headers: a CIMultiDict that refuses names and values that would break the header block. */
+/**
+ * Response headers: a CIMultiDict that refuses, with InvalidHeaderError, names that are not tokens
+ * and values node would not write (CR, LF, NUL, other controls, characters above U+00FF).
+ */
 export class ResponseHeaders extends CIMultiDict<string> {
   override add(key: string, value: string): this {
     const v = String(value);
@@ -170,7 +175,7 @@ export class StreamResponse {
   }
   set reason(value: string) {
     this.#assertNotPrepared('reason');
-    if (BAD_VALUE.test(value)) throw new TypeError('reason contains CR, LF or NUL');
+    if (BAD_VALUE.test(value)) throw new InvalidHeaderError(`reason cannot be sent: ${describeInvalidChar(value)}`, undefined);
     this.#reason = value;
   }
 
@@ -194,7 +199,7 @@ export class StreamResponse {
   set contentType(value: string | undefined) {
     if (value === undefined) this.#contentType = undefined;
     else {
-      if (BAD_VALUE.test(value)) throw new TypeError('header Content-Type has a value with CR, LF or NUL');
+      if (BAD_VALUE.test(value)) throw new InvalidHeaderError(`header Content-Type has a value that cannot be sent: ${describeInvalidChar(value)}`, 'Content-Type');
       this.#setContentTypeHeader(value);
     }
   }
@@ -203,7 +208,7 @@ export class StreamResponse {
     return this.#charset;
   }
   set charset(value: string | undefined) {
-    if (value !== undefined && BAD_VALUE.test(value)) throw new TypeError('header Content-Type has a charset with CR, LF or NUL');
+    if (value !== undefined && BAD_VALUE.test(value)) throw new InvalidHeaderError(`header Content-Type has a charset that cannot be sent: ${describeInvalidChar(value)}`, 'Content-Type');
     this.#charset = value === undefined ? undefined : value.toLowerCase();
   }
 

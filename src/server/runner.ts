@@ -19,7 +19,11 @@ export interface AppRunnerOptions {
   shutdownTimeout?: number;
   /** Idle keep-alive connections are closed after this (default 75, as aiohttp). */
   keepaliveTimeout?: number;
-  /** Time allowed to receive the request headers (default 60). */
+  /**
+   * Time allowed to receive the request headers (default 60): a client still sending them is cut
+   * off with 408 no later than this after its first byte (from a little before, by at most a tenth
+   * of it and at most 1 s, as node checks the timeout periodically).
+   */
   headersTimeout?: number;
   /** Time allowed to receive a whole request (default 300). */
   requestTimeout?: number;
@@ -31,6 +35,20 @@ export interface AppRunnerOptions {
   maxLineSize?: number;
   /** Most pipelined requests queued on one connection (default 32); more closes it. */
   maxPipelinedRequests?: number;
+}
+
+/**
+ * node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
+ * default), so a timed-out client is cut off up to one interval late: check every tenth of the
+ * shortest timeout (10 ms to 1 s), and give node a headersTimeout one interval short, so that a
+ * client still sending headers is cut off at most `headersMs` after its first byte, never later.
+ */
+/** @internal */
+export function timeoutChecks(headersMs: number, requestMs: number): { headersTimeout: number; connectionsCheckingInterval: number } {
+  const shortest = Math.min(headersMs > 0 ? headersMs : Infinity, requestMs > 0 ? requestMs : Infinity);
+  if (shortest === Infinity) return { headersTimeout: 0, connectionsCheckingInterval: 30_000 };
+  const interval = Math.max(10, Math.min(1000, Math.floor(shortest / 10)));
+  return { headersTimeout: headersMs > 0 ? Math.max(1, headersMs - interval) : 0, connectionsCheckingInterval: interval };
 }
 
 /** Resolves after `ms`, or when `p` settles, whichever comes first. */
@@ -97,15 +115,14 @@ export class AppRunner {
     const protocol = this.#protocol;
     if (protocol === undefined) throw new Error('Call AppRunner.setup() before starting a site');
     const o = this.#options;
+    const headersMs = (o.headersTimeout ?? 60) * 1000;
+    const requestMs = (o.requestTimeout ?? 300) * 1000;
     const server = createServer({
       maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
       insecureHTTPParser: false,
-      requestTimeout: (o.requestTimeout ?? 300) * 1000,
-      headersTimeout: (o.headersTimeout ?? 60) * 1000,
+      requestTimeout: requestMs,
       keepAliveTimeout: (o.keepaliveTimeout ?? 75) * 1000,
-      // node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
-      // default), so a 1 s headersTimeout would still let a slowloris hold the socket for 30 s.
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, (Math.min(o.headersTimeout ?? 60, o.requestTimeout ?? 300) * 1000) / 4)),
+      ...timeoutChecks(headersMs, requestMs),
     } as Parameters<typeof createServer>[0]);
     server.keepAliveTimeout = (o.keepaliveTimeout ?? 75) * 1000;
     // node keeps the lines past this count in rawHeaders; the protocol refuses such requests with 431.

@@ -389,10 +389,15 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     }
   }
 
-  /** Receives a TEXT message's string; any other kind rejects with WSMessageTypeError. */
+  /**
+   * Receives a TEXT message's string; any other kind rejects with WSMessageTypeError, except a text
+   * message that was not valid UTF-8: the connection failed with 1007 and this rejects with that
+   * WebSocketError (code `ERR_WS_INVALID_TEXT`).
+   */
   async receiveStr(options: { timeout?: number } = {}): Promise<string> {
     const msg = await this.receive(options.timeout);
     if (msg.type !== WSMsgType.TEXT) {
+      if (msg.type === WSMsgType.ERROR && msg.data instanceof WebSocketError && msg.data.code === 'ERR_WS_INVALID_TEXT') throw msg.data;
       throw new WSMessageTypeError(`Received message ${WSMsgType[msg.type]}:${describe(msg.data)} is not WSMsgType.TEXT`);
     }
     return msg.data;
@@ -407,7 +412,11 @@ export class WebSocketConnection implements WebSocketLike, AsyncDisposable {
     return msg.data;
   }
 
-  /** Receives a TEXT message and parses it with `loads` (default JSON.parse). */
+  /**
+   * Receives a TEXT message and parses it with `loads` (default JSON.parse). Text that was not valid
+   * UTF-8 never reaches `loads`: it rejects with a WebSocketError `ERR_WS_INVALID_TEXT` (see
+   * `receiveStr`); invalid JSON rejects with the SyntaxError of `loads`.
+   */
   async receiveJson<T = unknown>(options: WSReceiveJsonOptions = {}): Promise<T> {
     const text = await this.receiveStr(options.timeout === undefined ? {} : { timeout: options.timeout });
     return (options.loads ?? JSON.parse)(text) as T;

@@ -2,6 +2,8 @@
  * WebSocket message model shared by server and client, as aiohttp's `_websocket/models.py`:
  * one message kind per `WSMsgType`, narrowed with `switch (msg.type)`.
  */
+import { isUtf8 } from 'node:buffer';
+import { protocolError } from './errors.js';
 
 /** Message kinds, with aiohttp's numeric values (frame opcodes plus the pseudo kinds from 256). */
 export enum WSMsgType {
@@ -62,8 +64,13 @@ export class WSBinaryMessage {
     this.data = data;
   }
 
-  /** Parses `data` as UTF-8 JSON, like aiohttp's `msg.json()` on bytes. */
+  /**
+   * Parses `data` as UTF-8 JSON, like aiohttp's `msg.json()` on bytes. The bytes must be valid
+   * UTF-8 (RFC 8259 §8.1): otherwise a WebSocketError with code `ERR_WS_INVALID_TEXT` (closeCode
+   * 1007), never text with U+FFFD in place of the bad bytes.
+   */
   json<T = unknown>(loads: JSONDecoder = JSON.parse): T {
+    if (!isUtf8(this.data)) throw protocolError('JSON message is not valid UTF-8', 1007);
     return loads(this.data.toString('utf8')) as T;
   }
 }

@@ -28,7 +28,9 @@ describe('AppRunner and sites', () => {
     const { site } = await serve(new web.Application(), t);
     const server = site._server!;
     assert.equal(server.keepAliveTimeout, 75_000);
-    assert.equal(server.headersTimeout, 60_000);
+    // One check interval (1 s) short of the 60 s headersTimeout: node checks only every interval.
+    assert.equal(server.headersTimeout, 59_000);
+    assert.equal((server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval, 1000);
     assert.equal(server.requestTimeout, 300_000);
     assert.equal(server.maxHeadersCount, 128);
     assert.equal(site.name, `http://127.0.0.1:${site.port}`);

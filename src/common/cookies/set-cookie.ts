@@ -4,6 +4,7 @@
  * package would be a dependency for the same few lines.
  */
 import { TOKEN } from '../http-syntax.js';
+import { CookieError, describeInvalidChar } from '../header-errors.js';
 
 /** Attributes for a Set-Cookie header, as aiohttp's `set_cookie` keywords in camelCase. */
 export interface CookieOptions {
@@ -21,10 +22,17 @@ export interface CookieOptions {
 
 // RFC 6265 cookie-octet: printable ASCII minus space, DQUOTE, comma, semicolon and backslash.
 const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-// What may never appear in a value, quoted or not: it would end or split the header.
-const FORBIDDEN_IN_VALUE = /[\x00-\x08\x0A-\x1F\x7F;]/;
-// Attribute values may not carry ';' or control characters either.
-const FORBIDDEN_IN_ATTR = /[\x00-\x1F\x7F;]/;
+// What may never appear in a value, quoted or not: it would end or split the header, or node
+// cannot write it (above U+00FF).
+const FORBIDDEN_IN_VALUE = /[^\t\x20-\x3A\x3C-\x7E\x80-\xFF]/;
+// Attribute values may not carry ';', HTAB or control characters either.
+const FORBIDDEN_IN_ATTR = /[^\x20-\x3A\x3C-\x7E\x80-\xFF]/;
+
+/** Why `value` is refused: ';' or the character `describeInvalidChar` names. */
+function why(value: string, re: RegExp): string {
+  const m = re.exec(value);
+  return m?.[0] === ';' ? "';'" : m?.[0] === '\t' ? 'HTAB' : describeInvalidChar(m?.[0] ?? '');
+}
 
 /** Parses a Cookie request header into a record; the first occurrence of a name wins. */
 export function parseCookieHeader(header: string | null | undefined): Record<string, string> {
@@ -49,9 +57,9 @@ export function parseCookieHeader(header: string | null | undefined): Record<str
   return out;
 }
 
-function checkAttr(label: string, value: string): string {
+function checkAttr(name: string, label: string, value: string): string {
   if (FORBIDDEN_IN_ATTR.test(value)) {
-    throw new TypeError(`cookie ${label} contains a forbidden character (CR, LF, ';' or a control character)`);
+    throw new CookieError(`cookie ${label} for ${JSON.stringify(name)} cannot be sent: ${why(value, FORBIDDEN_IN_ATTR)}`, name);
   }
   return value;
 }
@@ -60,35 +68,38 @@ function checkAttr(label: string, value: string): string {
 function encodeValue(name: string, value: string): string {
   if (COOKIE_OCTETS.test(value)) return value;
   if (FORBIDDEN_IN_VALUE.test(value)) {
-    throw new TypeError(`cookie value for ${JSON.stringify(name)} contains a forbidden character (CR, LF, ';' or a control character)`);
+    throw new CookieError(`cookie value for ${JSON.stringify(name)} cannot be sent: ${why(value, FORBIDDEN_IN_VALUE)}`, name);
   }
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** Serializes one Set-Cookie header value; throws a TypeError for a name or value that would break the header. */
+/**
+ * Serializes one Set-Cookie header value; throws CookieError (a TypeError) for a name, value or
+ * attribute that cannot be sent.
+ */
 export function serializeSetCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (typeof name !== 'string' || !TOKEN.test(name)) {
-    throw new TypeError(`invalid cookie name ${JSON.stringify(name)}: it must be an RFC 9110 token`);
+    throw new CookieError(`invalid cookie name ${JSON.stringify(name)}: it must be an RFC 9110 token`, String(name));
   }
   let out = `${name}=${encodeValue(name, String(value))}`;
   const { expires, domain, maxAge, secure, httpOnly, sameSite, partitioned } = options;
   const path = options.path ?? '/';
   if (expires !== undefined) {
-    const text = expires instanceof Date ? expires.toUTCString() : checkAttr('expires', expires);
+    const text = expires instanceof Date ? expires.toUTCString() : checkAttr(name, 'expires', expires);
     out += `; Expires=${text}`;
   }
-  if (domain !== undefined) out += `; Domain=${checkAttr('domain', domain)}`;
+  if (domain !== undefined) out += `; Domain=${checkAttr(name, 'domain', domain)}`;
   if (maxAge !== undefined) {
-    const text = checkAttr('maxAge', String(maxAge));
-    if (!/^-?\d+$/.test(text)) throw new TypeError(`cookie maxAge must be an integer number of seconds, got ${text}`);
+    const text = checkAttr(name, 'maxAge', String(maxAge));
+    if (!/^-?\d+$/.test(text)) throw new CookieError(`cookie maxAge must be an integer number of seconds, got ${text}`, name);
     out += `; Max-Age=${text}`;
   }
-  if (path) out += `; Path=${checkAttr('path', path)}`;
+  if (path) out += `; Path=${checkAttr(name, 'path', path)}`;
   if (secure) out += '; Secure';
   if (httpOnly) out += '; HttpOnly';
   if (sameSite !== undefined) {
     const s = sameSite.toLowerCase();
-    if (s !== 'strict' && s !== 'lax' && s !== 'none') throw new TypeError(`cookie sameSite must be Strict, Lax or None, got ${sameSite}`);
+    if (s !== 'strict' && s !== 'lax' && s !== 'none') throw new CookieError(`cookie sameSite must be Strict, Lax or None, got ${sameSite}`, name);
     out += `; SameSite=${s[0]!.toUpperCase()}${s.slice(1)}`;
   }
   if (partitioned) out += '; Partitioned';

@@ -50,6 +50,22 @@ function compareShape(a: AbstractResource, b: AbstractResource): number {
 }
 
 /**
+ * Whether every `%` of a raw path starts a two-hex-digit escape and the escapes decode to valid
+ * UTF-8 (`/%zz`, `/abc%`, `/%4`, the truncated `/%e4%b8` and `/%ff%fe` do not). The server answers
+ * a path that fails this with 400 before routing, so the decoders below never meet one.
+ */
+export function isValidPercentPath(raw: string): boolean {
+  if (raw.indexOf('%') === -1) return true;
+  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) return false;
+  try {
+    decodeURIComponent(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Decodes a path for routing the way aiohttp's `path_safe` does: every escape except `%2F` and
  * `%25`, so an encoded slash never splits a segment. Malformed escapes are left as they are.
  */
