@@ -14,6 +14,7 @@ import { DecompressionLimitError } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { Request } from './request.js';
+import { isValidHost, parseTarget, type RequestTarget } from './authority.js';
 import { decodePathSafe } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
@@ -162,6 +163,8 @@ export class ServerProtocol {
   #idle: Array<() => void> = [];
   /** Sockets handed to 'upgrade': node's server no longer tracks them, so shutdown must. */
   readonly #upgraded = new Set<Socket>();
+  /** The last Host that passed the check: most requests repeat it. */
+  #validHost = '';
 
   constructor(app: Application, options: ServerProtocolOptions = {}) {
     this.app = app;
@@ -231,8 +234,12 @@ export class ServerProtocol {
       this.#queued.set(sock, queued);
       res.once('socket', () => this.#queued.set(sock, (this.#queued.get(sock) ?? 1) - 1));
     }
-    const [rawPath, qs] = splitTarget(message.url ?? '/');
-    const request = new Request(message, res, this.app, rawPath, qs, undefined);
+    const target = this.#target(message);
+    if (target === undefined) {
+      refuse(res, 400);
+      return;
+    }
+    const request = new Request(message, res, this.app, target.rawPath, target.query, undefined, target.authority);
     this.#dispatch(request);
   };
 
@@ -243,13 +250,32 @@ export class ServerProtocol {
       sock.end(rawError(bad));
       return;
     }
+    const target = this.#target(message);
+    if (target === undefined) {
+      sock.end(rawError(400));
+      return;
+    }
     sock.on('error', () => sock.destroy());
     this.#upgraded.add(sock);
     sock.once('close', () => this.#upgraded.delete(sock));
-    const [rawPath, qs] = splitTarget(message.url ?? '/');
-    const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, rawPath, qs, { socket: sock, head });
+    const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, target.rawPath, target.query, { socket: sock, head }, target.authority);
     this.#dispatch(request);
   };
+
+  /**
+   * The target and the authority `request.host` and `request.url` use; undefined for a target or a
+   * Host header that is a 400 (RFC 9112 §3.2: MUST), so no host the client hid in the path or
+   * slipped past a front proxy's reading of Host reaches the application.
+   */
+  #target(message: IncomingMessage): RequestTarget | undefined {
+    let host = message.headers.host;
+    if (host === '') host = undefined;
+    else if (host !== undefined && host !== this.#validHost) {
+      if (!isValidHost(host)) return undefined;
+      this.#validHost = host;
+    }
+    return parseTarget(message.url ?? '/', host);
+  }
 
   /** Malformed requests get 400 (431 for oversized headers, 408 for timeouts) and a closed socket. */
   readonly onClientError = (err: Error & { code?: string }, socket: Duplex): void => {
