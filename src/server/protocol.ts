@@ -10,10 +10,8 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Application } from './application.js';
 import type { AccessLogger } from './access-log.js';
-import { DecompressionLimitError } from './compression.js';
-import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
-import { MultipartError } from '../common/multipart/errors.js';
-import { Request } from './request.js';
+import { HTTPException, HTTPInternalServerError } from './exceptions.js';
+import { bodyException, Request } from './request.js';
 import { isValidHost, parseTarget, type RequestTarget } from './authority.js';
 import { decodePathSafe } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
@@ -137,17 +135,6 @@ function makeUpgradeResponse(message: IncomingMessage, socket: Socket): ServerRe
 
 function touchPeer(socket: Socket): void {
   void socket.remoteAddress;
-}
-
-/** A limit or format error from a streaming `request.multipart()` loop is the client's fault: 4xx, not 500. */
-function multipartException(err: MultipartError): HTTPException {
-  // A capped decoder under the reader (a route's clientMaxSize) fails the body stream: still a 413.
-  for (let e: unknown = err.cause; e instanceof Error; e = e.cause) {
-    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(e.limit, 0, { text: `Maximum request body size ${e.limit} exceeded after decompression` });
-  }
-  if (err.status === 413) return new HTTPRequestEntityTooLarge((err as { limitValue?: number }).limitValue ?? 0, 0, { text: err.message });
-  if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
-  return new HTTPBadRequest({ text: err.message });
 }
 
 /** Connects node:http servers to an application. */
@@ -389,10 +376,9 @@ export class ServerProtocol {
       this.#done(request, undefined);
       return;
     }
-    let exc: HTTPException;
-    if (err instanceof HTTPException) exc = err;
-    else if (err instanceof MultipartError) exc = multipartException(err);
-    else {
+    // A body error from a handler's own streaming read (request.content, multipart()) maps as read() does.
+    let exc = bodyException(err);
+    if (exc === undefined) {
       if (!isDisconnect(err)) logger.error('Error handling request', err);
       exc = new HTTPInternalServerError();
     }

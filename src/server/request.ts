@@ -14,7 +14,7 @@ import type { Application } from './application.js';
 import { FileField } from '../common/multipart/file-field.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { MultipartReader, readMultipartForm, type MultipartLimits, type ReadMultipartFormOptions } from '../common/multipart/reader.js';
-import { decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
+import { ContentEncodingError, decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import type { MatchResult, ResourceRoute } from './router/resources.js';
 import { decodePath, decodePathSafe } from './router/url-dispatcher.js';
@@ -60,23 +60,31 @@ interface CloneOverride {
   remote: string | undefined;
 }
 
-/** Maps a failure while reading a body to the HTTP exception the client should see. */
-function bodyError(err: unknown, max: number, size: number): unknown {
+/**
+ * @internal The HTTP exception a failure while reading a request body stands for, undefined when
+ * it is not a body error: the one mapping for `read()`, `post()`, `multipart()` and a handler's
+ * streaming read of `request.content` that reaches the server. `max` is the limit in force, when known.
+ */
+export function bodyException(err: unknown, max = 0, size = 0): HTTPException | undefined {
   if (err instanceof HTTPException) return err;
   // The multipart reader wraps errors of its source (a capped decoder) as its own.
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+    if (e instanceof DecompressionLimitError) {
+      const limit = max || e.limit;
+      return new HTTPRequestEntityTooLarge(limit, size, { text: `Maximum request body size ${limit} exceeded after decompression` });
+    }
+    if (e instanceof ContentEncodingError) return new HTTPBadRequest({ text: e.message });
   }
-  if (err instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
   if (err instanceof MultipartError) {
-    if (err.status === 413) return new HTTPRequestEntityTooLarge(max, size, { text: err.message });
+    if (err.status === 413) return new HTTPRequestEntityTooLarge(max || ((err as { limitValue?: number }).limitValue ?? 0), size, { text: err.message });
     if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
     return new HTTPBadRequest({ text: err.message });
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('Z_')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
-  if (typeof code === 'string' && code.startsWith('ERR__')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
-  return err;
+  return undefined;
+}
+
+function bodyError(err: unknown, max: number, size: number): unknown {
+  return bodyException(err, max, size) ?? err;
 }
 
 /**
