@@ -30,8 +30,8 @@ export interface ServerProtocolOptions {
 /**
  * Framing node's llhttp accepts that we refuse (aiohttp's parser refuses them too): a repeated
  * Host, too many header lines, a request target over maxLineSize, a version other than 1.x, and
- * Transfer-Encoding on HTTP/1.0 or with a coding other than chunked (RFC 9112 §6.1: request
- * smuggling through framing the two ends read differently). Returns the status to refuse with, or 0.
+ * Transfer-Encoding on HTTP/1.0, not ending in chunked (400) or with another coding before chunked
+ * (501) (RFC 9112 §6.1: request smuggling through framing the two ends read differently). Returns the status to refuse with, or 0.
  */
 function framingError(message: IncomingMessage, maxLine: number, maxHeaders: number): number {
   if (message.httpVersionMajor !== 1) return message.httpVersionMajor === 0 ? 400 : 505;
@@ -46,7 +46,11 @@ function framingError(message: IncomingMessage, maxLine: number, maxHeaders: num
   const te = message.headers['transfer-encoding'];
   if (te !== undefined) {
     if (message.httpVersionMinor === 0) return 400;
-    if (te.trim().toLowerCase() !== 'chunked') return 501;
+    // RFC 9112 §6.3: chunked not last leaves the length unknown, a 400; §6.1: chunked after a
+    // coding we do not implement (`gzip, chunked`) is a 501.
+    const codings = te.toLowerCase().split(',');
+    if (codings[codings.length - 1]!.trim() !== 'chunked') return 400;
+    if (codings.length !== 1) return 501;
   }
   return 0;
 }
