@@ -31,7 +31,8 @@ export interface ServerProtocolOptions {
  * Framing node's llhttp accepts that we refuse (aiohttp's parser refuses them too): a repeated
  * Host, too many header lines, a request target over maxLineSize, a version other than 1.x, and
  * Transfer-Encoding on HTTP/1.0, not ending in chunked (400) or with another coding before chunked
- * (501) (RFC 9112 §6.1: request smuggling through framing the two ends read differently). Returns the status to refuse with, or 0.
+ * (501) (RFC 9112 §6.1: request smuggling through framing the two ends read differently).
+ * Returns the status to refuse with, or 0.
  */
 function framingError(message: IncomingMessage, maxLine: number, maxHeaders: number): number {
   if (message.httpVersionMajor !== 1) return message.httpVersionMajor === 0 ? 400 : 505;
