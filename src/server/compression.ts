@@ -110,6 +110,18 @@ export class DecompressionLimitError extends Error {
   }
 }
 
+/**
+ * A request body that does not decode with its Content-Encoding (a bad header, corrupt or truncated
+ * data), as aiohttp's `ContentEncodingError`: the client's fault, a 400 however the body is read.
+ */
+export class ContentEncodingError extends Error {
+  override name = 'ContentEncodingError';
+  readonly code: string = 'ERR_CONTENT_ENCODING';
+  constructor(encoding: string, cause: Error) {
+    super(`Invalid ${encoding} request body: ${cause.message}`, { cause });
+  }
+}
+
 /** Counts decoded bytes and fails the stream past `limit` (0: no limit). */
 class SizeCap extends Transform {
   readonly #limit: number;
@@ -133,7 +145,8 @@ export function isDecodable(contentEncoding: string): boolean {
 
 /**
  * The decoded body of `source` for a request Content-Encoding, failing with
- * DecompressionLimitError past `limit` decoded bytes (0: no limit). `source` is unpiped, never
+ * DecompressionLimitError past `limit` decoded bytes (0: no limit) and with ContentEncodingError
+ * when the data does not decode. `source` is unpiped, never
  * destroyed, so a 413 can still reach the client. `deflate` means zlib-wrapped, as in RFC 9110.
  */
 export function decodeBody(source: Readable, contentEncoding: string, limit: number): Readable {
@@ -149,7 +162,7 @@ export function decodeBody(source: Readable, contentEncoding: string, limit: num
     decoder.destroy();
     cap.destroy(err);
   };
-  decoder.on('error', stop);
+  decoder.on('error', (err: Error) => stop(new ContentEncodingError(e, err)));
   cap.on('error', () => {
     source.unpipe(decoder);
     decoder.destroy();

@@ -5,6 +5,7 @@
  * cannot claim another address by sending them.
  */
 import { BlockList, isIP } from 'node:net';
+import { isValidHost } from './authority.js';
 import { HTTPBadRequest } from './exceptions.js';
 import type { Middleware } from './middlewares.js';
 import type { Request } from './request.js';
@@ -118,8 +119,6 @@ function parseXForwarded(request: Request): Hop[] {
   return Array.from({ length: n }, (_, i) => ({ for: fors[i - (n - fors.length)], proto: pick(protos, i), host: pick(hosts, i) }));
 }
 
-const HOST_RE = /^[^\s/?#@\\,;"]+$/;
-
 /**
  * A middleware that believes reverse-proxy headers from trusted peers only and hands the handler a
  * request whose `remote`, `scheme`, `host` (and `secure`, `url`) are the client's.
@@ -153,7 +152,7 @@ export function forwardedMiddleware(options: ForwardedOptions): Middleware {
     const remote = nodeAddress(hop.for);
     const proto = hop.proto?.toLowerCase();
     if (proto !== undefined && proto !== 'http' && proto !== 'https') throw new HTTPBadRequest({ text: `Invalid forwarded proto ${JSON.stringify(hop.proto)}` });
-    if (hop.host !== undefined && !HOST_RE.test(hop.host)) throw new HTTPBadRequest({ text: `Invalid forwarded host ${JSON.stringify(hop.host)}` });
+    if (hop.host !== undefined && !isValidHost(hop.host)) throw new HTTPBadRequest({ text: `Invalid forwarded host ${JSON.stringify(hop.host)}` });
     const clone: { remote?: string; scheme?: 'http' | 'https'; host?: string } = {};
     if (remote !== undefined) clone.remote = remote;
     if (proto !== undefined) clone.scheme = proto;

@@ -37,7 +37,7 @@ export { MultipartReader, BodyPartReader, MultipartForm } from '../common/multip
 export type { MultipartLimits, ReadMultipartFormOptions } from '../common/multipart/reader.js';
 export { EventSourceResponse, sse } from './sse.js';
 export type { EventSourceResponseOptions, ServerSentEvent } from './sse.js';
-export { chooseEncoding, isCompressible, DecompressionLimitError } from './compression.js';
+export { chooseEncoding, isCompressible, ContentEncodingError, DecompressionLimitError } from './compression.js';
 export type { CompressionOptions, ContentCoding } from './compression.js';
 export type { FileResponseOptions } from './file-response.js';
 export type { CookieOptions } from '../common/cookies/set-cookie.js';

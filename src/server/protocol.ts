@@ -10,10 +10,9 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Application } from './application.js';
 import type { AccessLogger } from './access-log.js';
-import { DecompressionLimitError } from './compression.js';
-import { HTTPBadRequest, HTTPException, HTTPInternalServerError, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
-import { MultipartError } from '../common/multipart/errors.js';
-import { Request } from './request.js';
+import { HTTPBadRequest, HTTPException, HTTPInternalServerError } from './exceptions.js';
+import { bodyException, Request } from './request.js';
+import { isValidHost, parseTarget, type RequestTarget } from './authority.js';
 import { isValidPercentPath } from './router/url-dispatcher.js';
 import { Response, StreamResponse } from './response.js';
 
@@ -31,8 +30,9 @@ export interface ServerProtocolOptions {
 /**
  * Framing node's llhttp accepts that we refuse (aiohttp's parser refuses them too): a repeated
  * Host, too many header lines, a request target over maxLineSize, a version other than 1.x, and
- * Transfer-Encoding on HTTP/1.0 or with a coding other than chunked (RFC 9112 §6.1: request
- * smuggling through framing the two ends read differently). Returns the status to refuse with, or 0.
+ * Transfer-Encoding on HTTP/1.0, not ending in chunked (400) or with another coding before chunked
+ * (501) (RFC 9112 §6.1: request smuggling through framing the two ends read differently).
+ * Returns the status to refuse with, or 0.
  */
 function framingError(message: IncomingMessage, maxLine: number, maxHeaders: number): number {
   if (message.httpVersionMajor !== 1) return message.httpVersionMajor === 0 ? 400 : 505;
@@ -47,7 +47,11 @@ function framingError(message: IncomingMessage, maxLine: number, maxHeaders: num
   const te = message.headers['transfer-encoding'];
   if (te !== undefined) {
     if (message.httpVersionMinor === 0) return 400;
-    if (te.trim().toLowerCase() !== 'chunked') return 501;
+    // RFC 9112 §6.3: chunked not last leaves the length unknown, a 400; §6.1: chunked after a
+    // coding we do not implement (`gzip, chunked`) is a 501.
+    const codings = te.toLowerCase().split(',');
+    if (codings[codings.length - 1]!.trim() !== 'chunked') return 400;
+    if (codings.length !== 1) return 501;
   }
   return 0;
 }
@@ -84,20 +88,6 @@ const DISCONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_C
 function isDisconnect(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && DISCONNECT_CODES.has(code);
-}
-
-/** Splits a request target into raw path and query; absolute-form targets keep only their path. */
-function splitTarget(url: string): [string, string] {
-  if (url.charCodeAt(0) !== 47 /* '/' */ && url !== '*') {
-    try {
-      const u = new URL(url);
-      return [u.pathname, u.search.slice(1)];
-    } catch {
-      return [url, ''];
-    }
-  }
-  const q = url.indexOf('?');
-  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
 }
 
 /** Wants JSON and not HTML: the error body is then `{"error": {...}}`. */
@@ -150,17 +140,6 @@ function touchPeer(socket: Socket): void {
   void socket.remoteAddress;
 }
 
-/** A limit or format error from a streaming `request.multipart()` loop is the client's fault: 4xx, not 500. */
-function multipartException(err: MultipartError): HTTPException {
-  // A capped decoder under the reader (a route's clientMaxSize) fails the body stream: still a 413.
-  for (let e: unknown = err.cause; e instanceof Error; e = e.cause) {
-    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(e.limit, 0, { text: `Maximum request body size ${e.limit} exceeded after decompression` });
-  }
-  if (err.status === 413) return new HTTPRequestEntityTooLarge((err as { limitValue?: number }).limitValue ?? 0, 0, { text: err.message });
-  if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
-  return new HTTPBadRequest({ text: err.message });
-}
-
 /** Connects node:http servers to an application. */
 export class ServerProtocol {
   readonly app: Application;
@@ -174,6 +153,8 @@ export class ServerProtocol {
   #idle: Array<() => void> = [];
   /** Sockets handed to 'upgrade': node's server no longer tracks them, so shutdown must. */
   readonly #upgraded = new Set<Socket>();
+  /** The last Host that passed the check: most requests repeat it. */
+  #validHost = '';
 
   constructor(app: Application, options: ServerProtocolOptions = {}) {
     this.app = app;
@@ -243,8 +224,12 @@ export class ServerProtocol {
       this.#queued.set(sock, queued);
       res.once('socket', () => this.#queued.set(sock, (this.#queued.get(sock) ?? 1) - 1));
     }
-    const [rawPath, qs] = splitTarget(message.url ?? '/');
-    const request = new Request(message, res, this.app, rawPath, qs, undefined);
+    const target = this.#target(message);
+    if (target === undefined) {
+      refuse(res, 400);
+      return;
+    }
+    const request = new Request(message, res, this.app, target.rawPath, target.query, undefined, target.authority);
     this.#dispatch(request);
   };
 
@@ -255,13 +240,32 @@ export class ServerProtocol {
       sock.end(rawError(bad));
       return;
     }
+    const target = this.#target(message);
+    if (target === undefined) {
+      sock.end(rawError(400));
+      return;
+    }
     sock.on('error', () => sock.destroy());
     this.#upgraded.add(sock);
     sock.once('close', () => this.#upgraded.delete(sock));
-    const [rawPath, qs] = splitTarget(message.url ?? '/');
-    const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, rawPath, qs, { socket: sock, head });
+    const request = new Request(message, () => makeUpgradeResponse(message, sock), this.app, target.rawPath, target.query, { socket: sock, head }, target.authority);
     this.#dispatch(request);
   };
+
+  /**
+   * The target and the authority `request.host` and `request.url` use; undefined for a target or a
+   * Host header that is a 400 (RFC 9112 §3.2: MUST), so no host the client hid in the path or
+   * slipped past a front proxy's reading of Host reaches the application.
+   */
+  #target(message: IncomingMessage): RequestTarget | undefined {
+    let host = message.headers.host;
+    if (host === '') host = undefined;
+    else if (host !== undefined && host !== this.#validHost) {
+      if (!isValidHost(host)) return undefined;
+      this.#validHost = host;
+    }
+    return parseTarget(message.url ?? '/', host);
+  }
 
   /**
    * Malformed requests get 400 (431 for oversized headers, 408 for timeouts, 501 for a well-formed
@@ -387,10 +391,9 @@ export class ServerProtocol {
       this.#done(request, undefined);
       return;
     }
-    let exc: HTTPException;
-    if (err instanceof HTTPException) exc = err;
-    else if (err instanceof MultipartError) exc = multipartException(err);
-    else {
+    // A body error from a handler's own streaming read (request.content, multipart()) maps as read() does.
+    let exc = bodyException(err);
+    if (exc === undefined) {
       if (!isDisconnect(err)) logger.error('Error handling request', err);
       exc = new HTTPInternalServerError();
     }

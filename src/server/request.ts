@@ -15,10 +15,11 @@ import type { Application } from './application.js';
 import { FileField } from '../common/multipart/file-field.js';
 import { MultipartError } from '../common/multipart/errors.js';
 import { MultipartReader, readMultipartForm, type MultipartLimits, type ReadMultipartFormOptions } from '../common/multipart/reader.js';
-import { decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
+import { ContentEncodingError, decodeBody, DecompressionLimitError, isDecodable } from './compression.js';
 import { HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType } from './exceptions.js';
 import type { MatchResult, ResourceRoute } from './router/resources.js';
 import { decodePath, decodePathSafe } from './router/url-dispatcher.js';
+import { isValidHost } from './authority.js';
 
 /** The raw socket and first bytes of an HTTP Upgrade request, for a response that takes the connection over. */
 export interface UpgradeInfo {
@@ -82,23 +83,31 @@ interface CloneOverride {
   remote: string | undefined;
 }
 
-/** Maps a failure while reading a body to the HTTP exception the client should see. */
-function bodyError(err: unknown, max: number, size: number): unknown {
+/**
+ * @internal The HTTP exception a failure while reading a request body stands for, undefined when
+ * it is not a body error: the one mapping for `read()`, `post()`, `multipart()` and a handler's
+ * streaming read of `request.content` that reaches the server. `max` is the limit in force, when known.
+ */
+export function bodyException(err: unknown, max = 0, size = 0): HTTPException | undefined {
   if (err instanceof HTTPException) return err;
   // The multipart reader wraps errors of its source (a capped decoder) as its own.
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
+    if (e instanceof DecompressionLimitError) {
+      const limit = max || e.limit;
+      return new HTTPRequestEntityTooLarge(limit, size, { text: `Maximum request body size ${limit} exceeded after decompression` });
+    }
+    if (e instanceof ContentEncodingError) return new HTTPBadRequest({ text: e.message });
   }
-  if (err instanceof DecompressionLimitError) return new HTTPRequestEntityTooLarge(max, size, { text: `Maximum request body size ${max} exceeded after decompression` });
   if (err instanceof MultipartError) {
-    if (err.status === 413) return new HTTPRequestEntityTooLarge(max, size, { text: err.message });
+    if (err.status === 413) return new HTTPRequestEntityTooLarge(max || ((err as { limitValue?: number }).limitValue ?? 0), size, { text: err.message });
     if (err.status === 415) return new HTTPUnsupportedMediaType({ text: err.message });
     return new HTTPBadRequest({ text: err.message });
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('Z_')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
-  if (typeof code === 'string' && code.startsWith('ERR__')) return new HTTPBadRequest({ text: `Invalid compressed request body: ${(err as Error).message}` });
-  return err;
+  return undefined;
+}
+
+function bodyError(err: unknown, max: number, size: number): unknown {
+  return bodyException(err, max, size) ?? err;
 }
 
 /**
@@ -161,6 +170,8 @@ export class Request<Params = Record<string, string>> {
   readonly _rawPath: string;
   /** @internal The query string without `?`. */
   readonly _queryString: string;
+  /** @internal The validated authority: an absolute-form target's, else Host's; undefined for neither. */
+  readonly _authority: string | undefined;
   /** @internal The resolved route and params, set by the application before the handler runs. */
   _match: MatchResult | undefined;
   /** @internal Set for an HTTP Upgrade request: the socket a WebSocketResponse can take over. */
@@ -193,6 +204,7 @@ export class Request<Params = Record<string, string>> {
     rawPath: string,
     queryString: string,
     upgrade: UpgradeInfo | undefined,
+    authority: string | undefined,
   ) {
     this.#message = message;
     this.#res = res;
@@ -200,6 +212,7 @@ export class Request<Params = Record<string, string>> {
     this.#outer = undefined;
     this._rawPath = rawPath;
     this._queryString = queryString;
+    this._authority = authority;
     this._match = undefined;
     this._upgrade = upgrade;
     this._routePath = '';
@@ -277,7 +290,7 @@ export class Request<Params = Record<string, string>> {
       rawPath = u.pathname;
       qs = u.search.slice(1);
     }
-    const copy = new Request<Params>(this.#message, this.#res, this.#app, rawPath, qs, this._upgrade);
+    const copy = new Request<Params>(this.#message, this.#res, this.#app, rawPath, qs, this._upgrade, this._authority);
     copy.#outer = this.#outer;
     copy._match = this._match;
     copy._startTime = this._startTime;
@@ -290,7 +303,7 @@ export class Request<Params = Record<string, string>> {
     const scheme = options.scheme ?? o?.scheme;
     if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new TypeError(`scheme must be 'http' or 'https', got ${JSON.stringify(scheme)}`);
     const host = options.host ?? o?.host;
-    if (host !== undefined && !/^[^\s/?#@\\]+$/.test(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
+    if (host !== undefined && !isValidHost(host)) throw new TypeError(`invalid host ${JSON.stringify(host)}`);
     const remote = options.remote ?? o?.remote;
     if (method !== undefined || headers !== undefined || scheme !== undefined || host !== undefined || remote !== undefined) {
       copy.#override = { method, headers, scheme, host, remote };
@@ -354,14 +367,15 @@ export class Request<Params = Record<string, string>> {
     return this._queryString ? `${this._rawPath}?${this._queryString}` : this._rawPath;
   }
 
-  /** The full URL, built from scheme, Host and the request target. */
+  /**
+   * The full URL: scheme, `host`, then the path and query. The path is appended after the
+   * authority, not resolved against it, so a path such as `//evil.example` or `/\evil.example`
+   * stays a path (WHATWG URL rules would read it as a host).
+   */
   get url(): URL {
     if (this.#url === undefined) {
-      try {
-        this.#url = new URL(this.pathQs, `${this.scheme}://${this.host}`);
-      } catch {
-        this.#url = new URL(this.pathQs, `${this.scheme}://localhost`);
-      }
+      const pathQs = this.pathQs;
+      this.#url = new URL(`${this.scheme}://${this.host}${pathQs.charCodeAt(0) === 47 /* '/' */ ? pathQs : `/${pathQs}`}`);
     }
     return this.#url;
   }
@@ -398,9 +412,13 @@ export class Request<Params = Record<string, string>> {
     return (this.#cookies ??= Object.freeze(parseCookieHeader(this.#header('cookie'))));
   }
 
-  /** The Host header, or `localhost` (or what a trusted proxy said, via `clone({ host })`). */
+  /**
+   * The authority the client asked for, validated: an absolute-form target's (RFC 9112 §3.2.2),
+   * else the Host header; `localhost` when neither (HTTP/1.0 without Host, or an empty Host); what
+   * a trusted proxy said once `clone({ host })` set it.
+   */
   get host(): string {
-    return this.#override?.host ?? this.#header('host') ?? 'localhost';
+    return this.#override?.host ?? this._authority ?? 'localhost';
   }
 
   /** `https` on a TLS connection, else `http` (or what a trusted proxy said, via `clone({ scheme })`). */

@@ -115,7 +115,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
   canPrepare(request: Request<unknown>): WebSocketReady {
     if (this.#conn !== undefined) throw new Error('Already started');
     const headers = request.message.headers;
-    if (checkUpgradeRequest(request.method, headers) !== null) return { ok: false, protocol: null };
+    if (checkUpgradeRequest(request.method, headers, request.message.httpVersion) !== null) return { ok: false, protocol: null };
     return { ok: true, protocol: selectProtocol(headers['sec-websocket-protocol'], this.#options.protocols ?? []) };
   }
 
@@ -141,7 +141,7 @@ export class WebSocketResponse extends StreamResponse implements WebSocketLike {
 
   async #prepare(request: Request<unknown>): Promise<void> {
     const message = request.message;
-    const rejection = checkUpgradeRequest(request.method, message.headers);
+    const rejection = checkUpgradeRequest(request.method, message.headers, message.httpVersion);
     if (rejection !== null) throw notUpgradable(request.method, rejection.status, rejection.reason, rejection.headers);
     const upgrade = request._upgrade;
     // node:http emits 'upgrade' for every request with Connection: upgrade; anything else is not one.

@@ -9,6 +9,7 @@ import type { MultiDictInit } from '../common/multidict.js';
 import { CIMultiDict } from '../common/multidict.js';
 import { Application } from '../server/application.js';
 import { Request } from '../server/request.js';
+import { isValidHost } from '../server/authority.js';
 import { memorySocketPair } from './memory-socket.js';
 
 /** Options of `makeMockedRequest`. */
@@ -64,6 +65,8 @@ export function makeMockedRequest<Params = Record<string, string>>(
     else headers.set('Transfer-Encoding', 'chunked');
   }
   if (!headers.has('host')) headers.set('Host', '127.0.0.1');
+  const host = headers.get('host')!;
+  if (host !== '' && !isValidHost(host)) throw new TypeError(`invalid Host header ${JSON.stringify(host)}`);
 
   const message = new IncomingMessage(socket as unknown as Socket);
   message.method = method.toUpperCase();
@@ -96,6 +99,7 @@ export function makeMockedRequest<Params = Record<string, string>>(
     q === -1 ? path : path.slice(0, q),
     q === -1 ? '' : path.slice(q + 1),
     undefined,
+    host === '' ? undefined : host,
   );
   request._match = { route: null, matchInfo: (options.matchInfo ?? {}) as Record<string, string>, allowedMethods: null };
   outputs.set(request, written);

@@ -91,11 +91,14 @@ export interface UpgradeRejection {
 }
 
 /**
- * Checks an upgrade request as RFC 6455 §4.2.1 asks (GET, Upgrade: websocket, Connection: upgrade,
- * a 16-byte Sec-WebSocket-Key, version 13); null when it can be upgraded. For `canPrepare()`.
+ * Checks an upgrade request as RFC 6455 §4.2.1 asks (an HTTP/1.1 or later GET, Upgrade: websocket,
+ * Connection: upgrade, a 16-byte Sec-WebSocket-Key, version 13); null when it can be upgraded.
+ * `httpVersion` is node's `message.httpVersion` (`'1.1'`). For `canPrepare()`.
  */
-export function checkUpgradeRequest(method: string | undefined, headers: IncomingHttpHeaders): UpgradeRejection | null {
+export function checkUpgradeRequest(method: string | undefined, headers: IncomingHttpHeaders, httpVersion = '1.1'): UpgradeRejection | null {
   if (method !== 'GET') return { status: 405, reason: 'Invalid HTTP method', headers: { allow: 'GET' } };
+  const [major = 0, minor = 0] = httpVersion.split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 1)) return { status: 400, reason: `WebSocket handshake needs HTTP/1.1 or later, got HTTP/${httpVersion}`, headers: {} };
   const upgrade = headers.upgrade;
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
     return { status: 426, reason: 'No WebSocket UPGRADE hdr', headers: { upgrade: 'websocket', connection: 'Upgrade' } };
@@ -374,7 +377,7 @@ export function createServerSocket<T extends WebSocketConnection = WebSocketConn
   connectionClass?: WebSocketConnectionClass<T>,
 ): Promise<T> {
   const Conn = (connectionClass ?? WebSocketConnection) as WebSocketConnectionClass<T>;
-  const rejection = checkUpgradeRequest(req.method, req.headers);
+  const rejection = checkUpgradeRequest(req.method, req.headers, req.httpVersion);
   if (rejection !== null) {
     rejectUpgrade(socket, rejection);
     return Promise.reject(new WSHandshakeError(rejection.reason, rejection.status, rejection.headers));

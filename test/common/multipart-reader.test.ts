@@ -122,6 +122,28 @@ describe('parseContentDisposition', () => {
 });
 
 describe('MultipartReader', () => {
+  it('accepts transport padding after every boundary delimiter (RFC 2046 §5.1.1), split at any byte', async () => {
+    // Padding after the first delimiter, between parts and after the close delimiter; spaces and
+    // tabs at the end of a part's data are data, kept as is.
+    const padded = Buffer.from(
+      `--${B} \t \r\nContent-Disposition: form-data; name="a"\r\n\r\n1 \t` +
+      `\r\n--${B}\t\r\nContent-Disposition: form-data; name="b"\r\n\r\n\t2\t\r\n` +
+      `--${B}  \r\nContent-Disposition: form-data; name="c"\r\n\r\n\r\n--${B}--  \t\r\nepilogue`, 'latin1');
+    const want = [
+      { name: 'a', filename: undefined, data: Buffer.from('1 \t') },
+      { name: 'b', filename: undefined, data: Buffer.from('\t2\t') },
+      { name: 'c', filename: undefined, data: Buffer.alloc(0) },
+    ];
+    for (let size = 1; size <= padded.length; size++) {
+      const chunks = async function* (): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < padded.length; i += size) yield padded.subarray(i, i + size);
+      };
+      assert.deepEqual(await readAll(CT, chunks()), want, `${size}-byte chunks`);
+    }
+    const form = await readMultipartForm(CT, Readable.from([padded]));
+    assert.deepEqual([...form.keys()], ['a', 'b', 'c']);
+  });
+
   for (const [label, make] of chunkings(SIMPLE)) {
     it(`reads fields and files from literal bytes (${label})`, async () => {
       const reader = new MultipartReader(CT, make());

@@ -52,6 +52,11 @@ describe('server request parsing (raw sockets)', () => {
     refused(t, `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked, identity\r\n${C}\r\n0\r\n\r\n`));
   it('refuses a transfer coding it does not implement with 501', (t) =>
     refused(t, `POST / HTTP/1.1\r\n${H}Transfer-Encoding: gzip, chunked\r\n${C}\r\n0\r\n\r\n`, 501));
+  it('refuses a Transfer-Encoding whose last coding is not chunked with 400 (RFC 9112 §6.3)', async (t) => {
+    for (const te of ['gzip', 'identity', 'chunked, gzip', 'gzip, chunked, deflate', 'x-custom']) {
+      await refused(t, `POST / HTTP/1.1\r\n${H}Transfer-Encoding: ${te}\r\n${C}\r\n0\r\n\r\n`, 400);
+    }
+  });
   it('refuses Transfer-Encoding in an HTTP/1.0 request', (t) =>
     refused(t, `POST / HTTP/1.0\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.0\r\n\r\n`));
   it('refuses a non-hex chunk size', (t) => refused(t, `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n${C}\r\nzz\r\nabc\r\n0\r\n\r\n`));

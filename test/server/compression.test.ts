@@ -178,4 +178,35 @@ describe('compression', () => {
     const r = await rawGet(s.url, { 'content-encoding': 'br' }, 'POST', brotliCompressSync(Buffer.alloc(100_000)));
     assert.equal(r.body.toString(), '100000');
   });
+
+  it('answers 400 for a broken or truncated Content-Encoding stream, read whole or streamed', async (t) => {
+    const app = new Application();
+    app.router.addPost('/read', async (request) => new Response({ text: String((await request.read()).length) }));
+    app.router.addPost('/post', async (request) => new Response({ text: String([...(await request.post()).keys()].length) }));
+    app.router.addPost('/stream', async (request) => {
+      let n = 0;
+      for await (const chunk of request.content as AsyncIterable<Buffer>) n += chunk.length;
+      return new Response({ text: String(n) });
+    });
+    app.router.addPost('/multipart', async (request) => {
+      let n = 0;
+      for await (const part of request.multipart()) n += (await part.read()).length;
+      return new Response({ text: String(n) });
+    });
+    const s = await serve(app, t);
+    const form = Buffer.from('a=1&b=' + 'x'.repeat(100_000));
+    const multipart = Buffer.from(`--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n${'x'.repeat(100_000)}\r\n--B--\r\n`);
+    for (const [enc, fn] of [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      for (const path of ['/read', '/post', '/stream', '/multipart']) {
+        const plain = path === '/multipart' ? multipart : form;
+        const type = path === '/multipart' ? 'multipart/form-data; boundary=B' : 'application/x-www-form-urlencoded';
+        const good = fn(plain);
+        for (const [what, body] of [['bad header', Buffer.from('\x00\x01not compressed at all')], ['truncated', good.subarray(0, good.length - 12)]] as const) {
+          const r = await rawGet(`${s.url}${path}`, { 'content-encoding': enc, 'content-type': type }, 'POST', body);
+          assert.equal(r.status, 400, `${enc} ${what} ${path}: ${r.body.toString()}`);
+        }
+        assert.equal((await rawGet(`${s.url}${path}`, { 'content-encoding': enc, 'content-type': type }, 'POST', good)).status, 200, `${enc} ${path}`);
+      }
+    }
+  });
 });

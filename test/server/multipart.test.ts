@@ -125,4 +125,21 @@ describe('multipart requests', () => {
     const truncated = await fetch(s.url, { method: 'POST', body: body.subarray(0, 40), headers: { 'content-type': 'multipart/form-data; boundary=q' } });
     assert.equal(truncated.status, 400);
   });
+
+  it('accepts transport padding after a boundary delimiter in post() and multipart() (RFC 2046 §5.1.1)', async (t) => {
+    const app = new Application();
+    app.router.addPost('/post', async (request) => jsonResponse([...(await request.post())].map(([k, v]) => [k, String(v)])));
+    app.router.addPost('/stream', async (request) => {
+      const out: Array<[string | undefined, string]> = [];
+      for await (const part of request.multipart()) out.push([part.name, await part.text()]);
+      return jsonResponse(out);
+    });
+    const { url } = await serve(app, t);
+    const body = '--B \t\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B  \r\nContent-Disposition: form-data; name="b"\r\n\r\n2\r\n--B-- \r\n';
+    for (const path of ['/post', '/stream']) {
+      const r = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'multipart/form-data; boundary=B' } });
+      assert.equal(r.status, 200, path);
+      assert.deepEqual(await r.json(), [['a', '1'], ['b', '2']]);
+    }
+  });
 });

@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import type { TestContext } from 'node:test';
-import { Application, HTTPForbidden, WebSocketResponse, serverWebSockets } from '../../src/server/index.js';
+import { Application, HTTPForbidden, Response, WebSocketResponse, serverWebSockets } from '../../src/server/index.js';
 import type { Middleware, Request, WebSocketResponseOptions } from '../../src/server/index.js';
 import { WSMsgType } from '../../src/websocket/models.js';
 import { WSHeartbeatTimeoutError, WSServerHandshakeError } from '../../src/websocket/errors.js';
@@ -118,6 +119,37 @@ describe('WebSocketResponse', () => {
     );
     assert.equal(bad.status, 400);
     assert.equal(bad.headers['sec-websocket-version'], '13');
+  });
+
+  it('refuses a WebSocket handshake on HTTP/1.0 with 400 (RFC 6455 §4.2.1)', async (t) => {
+    const { app, seen } = echoApp();
+    let ready: boolean | undefined;
+    app.router.addGet('/can', (request: Request) => {
+      ready = new WebSocketResponse().canPrepare(request).ok;
+      return new Response({ text: 'checked' });
+    });
+    const { port } = await serve(app, t);
+    const handshake = 'Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    // Until the server closes, or a 101 it should not send (the old behaviour) arrives.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => sock.write(`GET /ws HTTP/1.0\r\n${handshake}`));
+      let got = '';
+      sock.on('data', (c: Buffer) => {
+        got += c.toString('latin1');
+        if (/^HTTP\/1\.1 101 [^]*\r\n\r\n/.test(got)) sock.destroy();
+      });
+      sock.on('error', reject);
+      sock.on('close', () => resolve(got));
+    });
+    const old = parseRaw(raw);
+    assert.equal(old.status, 400, raw.slice(0, 100));
+    assert.match(old.body, /HTTP\/1\.1/);
+    assert.doesNotMatch(raw, / 101 /);
+    assert.equal(seen.sockets[0]?.prepared, false);
+    await rawRequest(port, `GET /can HTTP/1.0\r\n${handshake}`);
+    assert.equal(ready, false);
+    await rawRequest(port, `GET /can HTTP/1.1\r\n${handshake.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')}`);
+    assert.equal(ready, true);
   });
 
   it('tells with canPrepare() whether a request can be upgraded and which protocol it gets', async (t) => {

@@ -24,6 +24,7 @@ import {
   TooManyPartsError,
 } from './errors.js';
 import { FileField, spoolFileField } from './file-field.js';
+import { TransportPaddingFilter } from './transport-padding.js';
 
 export { parseContentDisposition } from './content-disposition.js';
 export type { ContentDisposition } from './content-disposition.js';
@@ -320,6 +321,7 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
       ? body.iterator({ destroyOnReturn: false })
       : (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     const max = this._limits.maxTotalSize;
+    const padding = new TransportPaddingFilter(this.boundary);
     try {
       for (;;) {
         while (!this.#error && (this.#buffered >= BUFFER_HIGH_WATER || this.#queue.length > 1)) await this.#changed();
@@ -340,10 +342,11 @@ export class MultipartReader implements AsyncIterable<BodyPartReader> {
           return;
         }
         // Dicer never pauses (see above), so each write is parsed synchronously.
-        dicer.write(chunk);
+        for (const b of padding.push(chunk)) dicer.write(b);
         this.#drainLive();
       }
       this.#sourceDone = true;
+      for (const b of padding.end()) dicer.write(b);
       dicer.end();
       this.#wake();
     } finally {
