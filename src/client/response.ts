@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import { isUtf8 } from 'node:buffer';
-import { constants as zc, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { CIMultiDict, MultiDict, MultiDictProxy } from '../common/multidict.js';
 import { isJsonMimetype, parseContentType } from '../common/content-type.js';
@@ -244,14 +244,16 @@ export class Exchange implements DispatchSink {
   }
 
   #makeDecoder(first: Buffer): Transform {
-    const opts = { finishFlush: zc.Z_SYNC_FLUSH };
+    // zlib's default finishFlush (Z_FINISH / BROTLI_OPERATION_FINISH): at the body's end the stream
+    // must be complete, its gzip CRC32 and ISIZE or zlib Adler-32 checked, else 'unexpected end of
+    // file'. A sync flush would hand out a truncated body as a whole one.
     let d: Transform;
-    if (this.#encoding === 'br') d = createBrotliDecompress({ finishFlush: zc.BROTLI_OPERATION_FLUSH });
+    if (this.#encoding === 'br') d = createBrotliDecompress();
     else if (this.#encoding === 'deflate') {
       // RFC 9110 §8.4.1.2 says zlib-wrapped; some servers send raw deflate, so sniff the header.
       const zlibWrapped = first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
-      d = zlibWrapped ? createInflate(opts) : createInflateRaw(opts);
-    } else d = createGunzip(opts);
+      d = zlibWrapped ? createInflate() : createInflateRaw();
+    } else d = createGunzip();
     d.on('data', (c: Buffer) => {
       this.#decoded += c.length;
       const cap = this.#ctx.maxBodySize ?? this.#ctx.maxDecompressSize;

@@ -1,37 +1,8 @@
 /** The client against hostile raw `net` servers: endless heads and bodies, bad chunking, cut responses. */
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { hostile, onHead } from '../helpers/raw-server.js';
 import { ClientSession, ClientError, ServerDisconnectedError, ContentTooLargeError, TCPConnector } from '../../src/index.js';
-
-/** A raw server calling `onConn` for each connection; counts connections. */
-async function hostile(t: TestContext, onConn: (sock: net.Socket) => void): Promise<{ url: string; conns: () => number }> {
-  let n = 0;
-  const socks = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    n++;
-    socks.add(sock);
-    sock.on('error', () => {});
-    sock.on('close', () => socks.delete(sock));
-    onConn(sock);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    for (const s of socks) s.destroy();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, conns: () => n };
-}
-
-/** Calls `fn` after the request head arrived. */
-function onHead(sock: net.Socket, fn: () => void): void {
-  let buf = '';
-  sock.on('data', (c) => {
-    if (buf.includes('\r\n\r\n')) return;
-    buf += c.toString('latin1');
-    if (buf.includes('\r\n\r\n')) fn();
-  });
-}
 
 describe('client against hostile servers', () => {
   it('stops an endless header stream with a typed error', async (t) => {

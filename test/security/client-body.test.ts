@@ -1,0 +1,92 @@
+/**
+ * A response body is what the server sent or an error: truncated or corrupted compressed bodies,
+ * transfer codings the client does not remove, and status lines it must not accept, each from a raw
+ * TCP server sending exact bytes.
+ */
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { answer } from '../helpers/raw-server.js';
+import { ClientPayloadError, ClientSession, ClientTimeout, type ClientResponse } from '../../src/index.js';
+
+/** 64 KiB of text that compresses about 2:1, so a cut lands mid-stream. */
+const PLAIN = Buffer.from(Array.from({ length: 2048 }, (_, i) => createHash('sha256').update(String(i)).digest('hex')).join(''));
+
+/** A 200 response with `body` and its Content-Encoding, framed by Content-Length. */
+function encoded(encoding: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: ${encoding}\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+}
+
+/** The same, framed by chunks of 1000 bytes. */
+function encodedChunked(encoding: string, body: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: ${encoding}\r\nTransfer-Encoding: chunked\r\n\r\n`)];
+  for (let i = 0; i < body.length; i += 1000) {
+    const c = body.subarray(i, i + 1000);
+    parts.push(Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+type Reader = (resp: ClientResponse) => Promise<unknown>;
+const READERS: [string, Reader][] = [
+  ['read()', (r) => r.read()],
+  ['text()', (r) => r.text()],
+  [
+    'streaming content',
+    async (r) => {
+      const got: Buffer[] = [];
+      for await (const c of r.content.iterAny()) got.push(c);
+      return Buffer.concat(got);
+    },
+  ],
+];
+
+/** Every reader of a response carrying `raw` fails with ClientPayloadError. */
+async function refusedBody(t: TestContext, raw: Buffer): Promise<void> {
+  const { url } = await answer(t, raw);
+  await using session = new ClientSession({ timeout: new ClientTimeout({ total: 10 }) });
+  for (const [name, read] of READERS) {
+    const resp = await session.get(url);
+    await assert.rejects(read(resp), (err) => err instanceof ClientPayloadError, `${name} must fail`);
+  }
+}
+
+const gz = gzipSync(PLAIN);
+const flipped = Buffer.from(gz);
+for (let i = gz.length >> 1; i < (gz.length >> 1) + 4; i++) flipped[i] = flipped[i]! ^ 0xff;
+
+describe('client: a compressed body ends where its format says, checksum verified', () => {
+  it('accepts a whole gzip, deflate and brotli body, framed by length or by chunks', async (t) => {
+    for (const [enc, body] of [['gzip', gz], ['deflate', deflateSync(PLAIN)], ['br', brotliCompressSync(PLAIN)]] as const) {
+      for (const raw of [encoded(enc, body), encodedChunked(enc, body)]) {
+        const { url } = await answer(t, raw);
+        await using session = new ClientSession({ timeout: new ClientTimeout({ total: 10 }) });
+        const resp = await session.get(url);
+        assert.ok((await resp.read()).equals(PLAIN), enc);
+      }
+    }
+  });
+  it('refuses half a gzip stream with ClientPayloadError', (t) => refusedBody(t, encoded('gzip', gz.subarray(0, gz.length >> 1))));
+  it('refuses half a chunked gzip stream with ClientPayloadError', (t) => refusedBody(t, encodedChunked('gzip', gz.subarray(0, gz.length >> 1))));
+  it('refuses a gzip stream with bytes flipped mid-way with ClientPayloadError', (t) => refusedBody(t, encoded('gzip', flipped)));
+  it('refuses a gzip stream without its CRC32/ISIZE trailer with ClientPayloadError', (t) => refusedBody(t, encoded('gzip', gz.subarray(0, gz.length - 8))));
+  it('refuses a gzip stream whose trailer CRC32 is wrong with ClientPayloadError', (t) => {
+    const bad = Buffer.from(gz);
+    bad[bad.length - 8] = bad[bad.length - 8]! ^ 0x01;
+    return refusedBody(t, encoded('gzip', bad));
+  });
+  it('refuses a truncated deflate stream with ClientPayloadError', (t) => {
+    const d = deflateSync(PLAIN);
+    return refusedBody(t, encoded('deflate', d.subarray(0, d.length >> 1)));
+  });
+  it('refuses a zlib deflate stream without its Adler-32 with ClientPayloadError', (t) => {
+    const d = deflateSync(PLAIN);
+    return refusedBody(t, encoded('deflate', d.subarray(0, d.length - 4)));
+  });
+  it('refuses a truncated brotli stream with ClientPayloadError', (t) => {
+    const b = brotliCompressSync(PLAIN);
+    return refusedBody(t, encoded('br', b.subarray(0, b.length >> 1)));
+  });
+});
