@@ -204,6 +204,12 @@ export class Exchange implements DispatchSink {
 
   onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void): boolean {
     if (this.#settled) return false;
+    const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
+    const refused = noBody ? null : this.#refusedHead(rawHeaders);
+    if (refused !== null) {
+      this._fail(this.#parseError(refused, null));
+      return false;
+    }
     this.#resume = resume;
     const reader = new StreamReader({
       limit: this.#ctx.readBufferSize,
@@ -220,7 +226,6 @@ export class Exchange implements DispatchSink {
     });
     this.#reader = reader;
     const resp = new ClientResponse(this.#req, status, statusText, rawHeaders, reader, this);
-    const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
     if (!noBody) {
       if (this.#ctx.onDownloadProgress !== undefined) this.#contentLength = resp.contentLength;
       if (this.#ctx.autoDecompress) {
@@ -321,16 +326,12 @@ export class Exchange implements DispatchSink {
     });
     if (!this.#settled) {
       if (this.#failed === null && isHeadParseError(err)) {
-        const req = this.#req;
-        const url = new URL(req.url.href);
-        url.hash = '';
-        mapped = new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, {
-          status: 400,
-          message: (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
-            ? `Response head is too large (${req._href}): over the connector's maxHeaderSize`
-            : `Invalid HTTP response head (${req._href}): ${(err as { message?: string }).message ?? String(err)}`,
-          cause: err,
-        });
+        mapped = this.#parseError(
+          (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
+            ? `Response head is too large (${this.#req._href}): over the connector's maxHeaderSize`
+            : `Invalid HTTP response head (${this.#req._href}): ${(err as { message?: string }).message ?? String(err)}`,
+          err,
+        );
       }
       this.#settled = true;
       this.#reject(mapped);
@@ -341,6 +342,25 @@ export class Exchange implements DispatchSink {
     }
     this.#decoder?.destroy();
     this.#reader?.setException(mapped);
+  }
+
+  /** Why a head undici accepted is refused, or null. */
+  #refusedHead(rawHeaders: Buffer[]): string | null {
+    const coding = otherTransferCoding(rawHeaders);
+    // We send no TE header, so only chunked may be applied (RFC 9110 §10.1.4); undici removes
+    // chunked alone and would hand out the still-encoded bytes as the body.
+    if (coding !== null) return `Unsupported transfer coding '${coding}' in Transfer-Encoding (${this.#req._href}): only chunked is accepted`;
+    return null;
+  }
+
+  /** A ClientResponseParseError for this request (status 400: no usable status was read). */
+  #parseError(message: string, cause: unknown): ClientResponseParseError {
+    const req = this.#req;
+    const url = new URL(req.url.href);
+    url.hash = '';
+    const options: { status: number; message: string; cause?: unknown } = { status: 400, message };
+    if (cause !== null) options.cause = cause;
+    return new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, options);
   }
 
   /** @internal Stops the exchange with `err`: rejects if no response yet, else fails the body. */
@@ -387,6 +407,19 @@ function isHeadParseError(err: unknown): boolean {
   const e = err as { name?: unknown; code?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   return e?.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW';
+}
+
+/** The first transfer coding other than `chunked` in the Transfer-Encoding headers, else null. */
+function otherTransferCoding(raw: Buffer[]): string | null {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length !== 17 || k.toString('latin1').toLowerCase() !== 'transfer-encoding') continue;
+    for (const part of raw[i + 1]!.toString('latin1').split(',')) {
+      const c = part.trim().toLowerCase();
+      if (c !== 'chunked' && c !== '') return c;
+    }
+  }
+  return null;
 }
 
 /** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */

@@ -7,8 +7,9 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { answer } from '../helpers/raw-server.js';
-import { ClientPayloadError, ClientSession, ClientTimeout, type ClientResponse } from '../../src/index.js';
+import type net from 'node:net';
+import { answer, hostile, onHead } from '../helpers/raw-server.js';
+import { ClientPayloadError, ClientResponseParseError, ClientSession, ClientTimeout, type ClientResponse } from '../../src/index.js';
 
 /** 64 KiB of text that compresses about 2:1, so a cut lands mid-stream. */
 const PLAIN = Buffer.from(Array.from({ length: 2048 }, (_, i) => createHash('sha256').update(String(i)).digest('hex')).join(''));
@@ -88,5 +89,43 @@ describe('client: a compressed body ends where its format says, checksum verifie
   it('refuses a truncated brotli stream with ClientPayloadError', (t) => {
     const b = brotliCompressSync(PLAIN);
     return refusedBody(t, encoded('br', b.subarray(0, b.length >> 1)));
+  });
+});
+
+/** The request fails with ClientResponseParseError, and the next one does not ride the refused connection. */
+async function refusedHead(t: TestContext, raw: Buffer | string, method = 'GET'): Promise<void> {
+  let poisoned: net.Socket | null = null;
+  let reused = false;
+  const { url } = await hostile(t, (sock) =>
+    onHead(sock, () => {
+      if (poisoned === null) {
+        poisoned = sock;
+        sock.write(raw);
+      } else {
+        if (sock === poisoned) reused = true;
+        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      }
+    }),
+  );
+  await using session = new ClientSession({ timeout: new ClientTimeout({ total: 10 }) });
+  await assert.rejects(session.request(method, url).then((r) => r.read()), (err) => err instanceof ClientResponseParseError && err.status === 400);
+  const resp = await session.get(url);
+  assert.equal(await resp.text(), 'ok');
+  assert.equal(reused, false, 'the refused connection was not reused');
+}
+
+describe('client: transfer codings other than chunked', () => {
+  it('refuses Transfer-Encoding: gzip, chunked with ClientResponseParseError instead of returning gzip bytes', (t) => {
+    const body = gzipSync('hello');
+    return refusedHead(t, Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]));
+  });
+  it('refuses a transfer coding in a second Transfer-Encoding header, and one without chunked', async (t) => {
+    await refusedHead(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    await refusedHead(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\nxyz');
+  });
+  it('accepts Transfer-Encoding: chunked in any case', async (t) => {
+    const { url } = await answer(t, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+    await using session = new ClientSession({ timeout: new ClientTimeout({ total: 10 }) });
+    assert.equal(await (await session.get(url)).text(), 'ok');
   });
 });
