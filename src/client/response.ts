@@ -202,10 +202,10 @@ export class Exchange implements DispatchSink {
     this.#ctx.trace?.fire('onRequestHeadersSent', { method: this.#req.method, url: this.#req.url, headers: this.#req.headers });
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void): boolean {
+  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void, version: string | null): boolean {
     if (this.#settled) return false;
     const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
-    const refused = noBody ? null : this.#refusedHead(rawHeaders);
+    const refused = this.#refusedHead(rawHeaders, statusText, version, noBody);
     if (refused !== null) {
       this._fail(this.#parseError(refused, null));
       return false;
@@ -332,6 +332,11 @@ export class Exchange implements DispatchSink {
             : `Invalid HTTP response head (${this.#req._href}): ${(err as { message?: string }).message ?? String(err)}`,
           err,
         );
+      } else if (this.#failed === null && isInterim100(err)) {
+        mapped = this.#parseError(
+          `The server sent an interim 100 (Continue) response (${this.#req._href}), which undici's HTTP/1.1 client refuses and cannot skip; the connection was closed`,
+          err,
+        );
       }
       this.#settled = true;
       this.#reject(mapped);
@@ -345,11 +350,17 @@ export class Exchange implements DispatchSink {
   }
 
   /** Why a head undici accepted is refused, or null. */
-  #refusedHead(rawHeaders: Buffer[]): string | null {
+  #refusedHead(rawHeaders: Buffer[], statusText: string, version: string | null, noBody: boolean): string | null {
+    const href = this.#req._href;
+    // An HTTP/1 connection carries HTTP/1.x status lines only; llhttp also parses 'HTTP/2.0'.
+    if (version !== null && !version.startsWith('1.')) return `Invalid HTTP response head (${href}): HTTP/${version} status line on an HTTP/1.1 connection`;
+    // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4); llhttp lets NUL and other controls through.
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(statusText)) return `Invalid HTTP response head (${href}): control character in the reason phrase`;
+    if (noBody) return null;
     const coding = otherTransferCoding(rawHeaders);
     // We send no TE header, so only chunked may be applied (RFC 9110 §10.1.4); undici removes
     // chunked alone and would hand out the still-encoded bytes as the body.
-    if (coding !== null) return `Unsupported transfer coding '${coding}' in Transfer-Encoding (${this.#req._href}): only chunked is accepted`;
+    if (coding !== null) return `Unsupported transfer coding '${coding}' in Transfer-Encoding (${href}): only chunked is accepted`;
     return null;
   }
 
@@ -420,6 +431,15 @@ function otherTransferCoding(raw: Buffer[]): string | null {
     }
   }
   return null;
+}
+
+/**
+ * undici destroys the socket with SocketError('bad response') when a 100 status line arrives (it
+ * has no way to skip one); with a request running, nothing else raises that message.
+ */
+function isInterim100(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'UND_ERR_SOCKET' && e.message === 'bad response';
 }
 
 /** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */

@@ -129,3 +129,31 @@ describe('client: transfer codings other than chunked', () => {
     assert.equal(await (await session.get(url)).text(), 'ok');
   });
 });
+
+describe('client: status lines', () => {
+  it('raises ClientResponseParseError, not ServerDisconnectedError, for an interim 100 Continue it did not ask for', (t) =>
+    refusedHead(t, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'));
+  it('refuses NUL and other control bytes in the reason phrase with ClientResponseParseError', async (t) => {
+    await refusedHead(t, 'HTTP/1.1 200 O\0K\r\nContent-Length: 2\r\n\r\nhi');
+    await refusedHead(t, 'HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nhi');
+    await refusedHead(t, 'HTTP/1.1 204 No\0Content\r\n\r\n');
+  });
+  it('refuses an HTTP/2.0 status line on an HTTP/1.1 connection with ClientResponseParseError', async (t) => {
+    await refusedHead(t, 'HTTP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nhi');
+    await refusedHead(t, 'HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n', 'HEAD');
+  });
+  it('accepts HTTP/1.0 and HTTP/1.1 status lines, an empty reason and a tab in it, and skips 103 Early Hints', async (t) => {
+    for (const raw of [
+      'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 O\tK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    ]) {
+      const { url } = await answer(t, raw);
+      await using session = new ClientSession({ timeout: new ClientTimeout({ total: 10 }) });
+      const resp = await session.get(url);
+      assert.equal(resp.status, 200, JSON.stringify(raw));
+      assert.equal(await resp.text(), 'ok');
+    }
+  });
+});
