@@ -156,6 +156,8 @@ export interface DispatchSink {
   onStart(abort: (reason: Error) => void): void;
   onBodySent(chunk: Buffer): void;
   onRequestSent(): void;
+  /** An interim (1xx) response was skipped; false stops (the sink has failed the exchange). */
+  onInterim(): boolean;
   /**
    * Status line and headers; return false to pause the body until `resume()`. `version` is the
    * status line's HTTP version (`'1.1'`), or null where it cannot be read (HTTP/2, proxies).
@@ -258,7 +260,7 @@ class Handler {
   }
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx interim responses (100 Continue, 103 Early Hints) are not the response.
-    if (statusCode < 200) return true;
+    if (statusCode < 200) return this.#sink.onInterim();
     return this.#sink.onHeaders(statusCode, rawHeaders, statusText, resume, statusLineVersion(statusCode));
   }
   onData(chunk: Buffer): boolean {

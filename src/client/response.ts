@@ -132,6 +132,7 @@ export class Exchange implements DispatchSink {
   #sent = 0;
   #contentLength: number | null = null;
   #ended = false;
+  #interim = 0;
   /** @internal Set by the session: runs once the body has been read, failed or released. */
   onBodyDone: ((err: Error | null) => void) | null = null;
   #bodyDone = false;
@@ -200,6 +201,12 @@ export class Exchange implements DispatchSink {
 
   onRequestSent(): void {
     this.#ctx.trace?.fire('onRequestHeadersSent', { method: this.#req.method, url: this.#req.url, headers: this.#req.headers });
+  }
+
+  onInterim(): boolean {
+    if (++this.#interim <= MAX_INTERIM_RESPONSES) return true;
+    this._fail(this.#parseError(`More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses before the final one (${this.#req._href})`, null));
+    return false;
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void, version: string | null): boolean {
@@ -325,7 +332,9 @@ export class Exchange implements DispatchSink {
       proxy: this.#viaProxy,
     });
     if (!this.#settled) {
-      if (this.#failed === null && isHeadParseError(err)) {
+      if (this.#failed === null && (isHeadParseError(err) || (err as { code?: unknown }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
+        // Before the head is complete a length "mismatch" is undici's wording for a parse error
+        // in a head that had a Content-Length (Content-Length with Transfer-Encoding, two lengths).
         mapped = this.#parseError(
           (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
             ? `Response head is too large (${this.#req._href}): over the connector's maxHeaderSize`
@@ -360,6 +369,7 @@ export class Exchange implements DispatchSink {
     const coding = otherTransferCoding(rawHeaders);
     // We send no TE header, so only chunked may be applied (RFC 9110 §10.1.4); undici removes
     // chunked alone and would hand out the still-encoded bytes as the body.
+    if (coding === 'chunked') return `Invalid HTTP response head (${href}): chunked applied more than once in Transfer-Encoding`;
     if (coding !== null) return `Unsupported transfer coding '${coding}' in Transfer-Encoding (${href}): only chunked is accepted`;
     return null;
   }
@@ -420,17 +430,22 @@ function isHeadParseError(err: unknown): boolean {
   return e?.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW';
 }
 
-/** The first transfer coding other than `chunked` in the Transfer-Encoding headers, else null. */
+/**
+ * The first transfer coding other than `chunked` in the Transfer-Encoding headers, `chunked` when
+ * it is listed twice (RFC 9112 §7: never applied more than once), else null.
+ */
 function otherTransferCoding(raw: Buffer[]): string | null {
+  let chunked = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i]!;
     if (k.length !== 17 || k.toString('latin1').toLowerCase() !== 'transfer-encoding') continue;
     for (const part of raw[i + 1]!.toString('latin1').split(',')) {
       const c = part.trim().toLowerCase();
-      if (c !== 'chunked' && c !== '') return c;
+      if (c === 'chunked') chunked++;
+      else if (c !== '') return c;
     }
   }
-  return null;
+  return chunked > 1 ? 'chunked' : null;
 }
 
 /**
@@ -441,6 +456,9 @@ function isInterim100(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   return e?.code === 'UND_ERR_SOCKET' && e.message === 'bad response';
 }
+
+/** Interim (1xx) responses skipped before the final one; more is a flood that would never end. */
+const MAX_INTERIM_RESPONSES = 100;
 
 /** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */
 const RATIO_CHECK_FROM = 2 ** 20;

@@ -45,3 +45,47 @@ export function onHead(sock: net.Socket, fn: (head: string) => void): void {
 export function answer(t: TestContext, response: Buffer | string | ((head: string) => Buffer | string)): Promise<RawServer> {
   return hostile(t, (sock) => onHead(sock, (head) => sock.write(typeof response === 'function' ? response(head) : response)));
 }
+
+export interface PoisonedOptions {
+  /** Method of the first request. Default GET. */
+  method?: string;
+  /** Checks the error of the first request (the whole of it: head and body read). */
+  check: (err: unknown) => boolean;
+  /** Makes the session; default a ClientSession with a 10 s total timeout. */
+  session: () => { request(method: string, url: string): Promise<{ read(): Promise<Buffer>; text(): Promise<string> }>; close(): Promise<void> };
+}
+
+/**
+ * The first request's connection gets `raw`; that request (head and body) must fail as `check`
+ * says, and the next request must get a fresh connection's `ok`, never ride the poisoned one.
+ */
+export async function refusedOnce(t: TestContext, raw: Buffer | string, options: PoisonedOptions): Promise<void> {
+  let poisoned: net.Socket | null = null;
+  let reused = false;
+  const { url } = await hostile(t, (sock) =>
+    onHead(sock, () => {
+      if (poisoned === null) {
+        poisoned = sock;
+        sock.write(raw);
+      } else {
+        if (sock === poisoned) reused = true;
+        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      }
+    }),
+  );
+  const session = options.session();
+  try {
+    let failed: unknown = null;
+    try {
+      await (await session.request(options.method ?? 'GET', url)).read();
+    } catch (err) {
+      failed = err;
+    }
+    if (failed === null || !options.check(failed)) throw new Error(`unexpected outcome of the first request: ${String(failed)}`, { cause: failed });
+    const text = await (await session.request('GET', url)).text();
+    if (text !== 'ok') throw new Error(`the next request got ${JSON.stringify(text)}`);
+    if (reused) throw new Error('the poisoned connection was reused');
+  } finally {
+    await session.close();
+  }
+}
