@@ -156,12 +156,52 @@ export interface DispatchSink {
   onStart(abort: (reason: Error) => void): void;
   onBodySent(chunk: Buffer): void;
   onRequestSent(): void;
-  /** Status line and headers; return false to pause the body until `resume()`. */
-  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void): boolean;
+  /** An interim (1xx) response was skipped; false stops (the sink has failed the exchange). */
+  onInterim(): boolean;
+  /**
+   * Status line and headers; return false to pause the body until `resume()`. `version` is the
+   * status line's HTTP version (`'1.1'`), or null where it cannot be read (HTTP/2, proxies).
+   */
+  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void, version: string | null): boolean;
   /** A body chunk; return false to pause until `resume()`. */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
   onError(err: Error): void;
+}
+
+/**
+ * The socket undici last read from. undici reads a chunk and parses it in the same synchronous
+ * stack, so while a handler's onHeaders runs this is the socket whose status line was just parsed.
+ */
+let readingSocket: Duplex | null = null;
+
+/** Makes `socket` known to `statusLineVersion()` (undici's parser reads it with `read()`). */
+function watchReads(socket: Duplex): void {
+  const read = socket.read.bind(socket);
+  socket.read = (size?: number): unknown => {
+    readingSocket = socket;
+    return read(size) as unknown;
+  };
+}
+
+/**
+ * The HTTP version of the status line undici's HTTP/1 parser (llhttp) is handling right now, or
+ * null. undici hands handlers no version; llhttp has it (`llhttp_get_http_major/minor`).
+ */
+function statusLineVersion(statusCode: number): string | null {
+  const socket = readingSocket;
+  readingSocket = null;
+  if (socket === null) return null;
+  const sym = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'parser');
+  const parser = sym === undefined ? undefined : (socket as unknown as Record<symbol, unknown>)[sym] as {
+    llhttp?: { llhttp_get_http_major?: (p: number) => number; llhttp_get_http_minor?: (p: number) => number };
+    ptr?: number | null;
+    statusCode?: unknown;
+  } | null | undefined;
+  const ll = parser?.llhttp;
+  // The parser must be on this very status line (a stale socket's idle parser is at 0).
+  if (parser?.statusCode !== statusCode || typeof parser.ptr !== 'number' || typeof ll?.llhttp_get_http_major !== 'function' || typeof ll.llhttp_get_http_minor !== 'function') return null;
+  return `${ll.llhttp_get_http_major(parser.ptr)}.${ll.llhttp_get_http_minor(parser.ptr)}`;
 }
 
 /** Identity numbers for TLS option values that cannot be compared by content (functions, contexts). */
@@ -220,8 +260,8 @@ class Handler {
   }
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx interim responses (100 Continue, 103 Early Hints) are not the response.
-    if (statusCode < 200) return true;
-    return this.#sink.onHeaders(statusCode, rawHeaders, statusText, resume);
+    if (statusCode < 200) return this.#sink.onInterim();
+    return this.#sink.onHeaders(statusCode, rawHeaders, statusText, resume, statusLineVersion(statusCode));
   }
   onData(chunk: Buffer): boolean {
     return this.#sink.onData(chunk);
@@ -329,6 +369,7 @@ export class TCPConnector {
           return;
         }
         if (sink !== null && err === null) sink.onConnectionCreate(false);
+        if (err === null && socket !== null) watchReads(socket as Duplex);
         (cb as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
       });
     };

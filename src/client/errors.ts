@@ -57,7 +57,9 @@ export class ClientResponseError extends ClientError {
 
 /**
  * The server's status line or headers are not valid HTTP/1.1 (bad status code or version, a header
- * that is not a token, CR/LF/NUL where they may not be, a head over `maxHeaderSize`). As aiohttp
+ * that is not a token, CR/LF/NUL where they may not be, a control byte in the reason phrase, a
+ * version other than HTTP/1.x, a transfer coding other than chunked, a head over `maxHeaderSize`),
+ * or is an interim 100 response, which undici cannot skip. As aiohttp
  * (which raises ClientResponseError from the parser's error), `status` is 400: no status was read.
  * Errors in the body's framing after the head (bad chunk sizes) are ClientPayloadError.
  */

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import { isUtf8 } from 'node:buffer';
-import { constants as zc, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { CIMultiDict, MultiDict, MultiDictProxy } from '../common/multidict.js';
 import { isJsonMimetype, parseContentType } from '../common/content-type.js';
@@ -132,6 +132,7 @@ export class Exchange implements DispatchSink {
   #sent = 0;
   #contentLength: number | null = null;
   #ended = false;
+  #interim = 0;
   /** @internal Set by the session: runs once the body has been read, failed or released. */
   onBodyDone: ((err: Error | null) => void) | null = null;
   #bodyDone = false;
@@ -202,8 +203,20 @@ export class Exchange implements DispatchSink {
     this.#ctx.trace?.fire('onRequestHeadersSent', { method: this.#req.method, url: this.#req.url, headers: this.#req.headers });
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void): boolean {
+  onInterim(): boolean {
+    if (++this.#interim <= MAX_INTERIM_RESPONSES) return true;
+    this._fail(this.#parseError(`More than ${MAX_INTERIM_RESPONSES} interim (1xx) responses before the final one (${this.#req._href})`, null));
+    return false;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], statusText: string, resume: () => void, version: string | null): boolean {
     if (this.#settled) return false;
+    const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
+    const refused = this.#refusedHead(rawHeaders, statusText, version, noBody);
+    if (refused !== null) {
+      this._fail(this.#parseError(refused, null));
+      return false;
+    }
     this.#resume = resume;
     const reader = new StreamReader({
       limit: this.#ctx.readBufferSize,
@@ -220,7 +233,6 @@ export class Exchange implements DispatchSink {
     });
     this.#reader = reader;
     const resp = new ClientResponse(this.#req, status, statusText, rawHeaders, reader, this);
-    const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304;
     if (!noBody) {
       if (this.#ctx.onDownloadProgress !== undefined) this.#contentLength = resp.contentLength;
       if (this.#ctx.autoDecompress) {
@@ -244,14 +256,16 @@ export class Exchange implements DispatchSink {
   }
 
   #makeDecoder(first: Buffer): Transform {
-    const opts = { finishFlush: zc.Z_SYNC_FLUSH };
+    // zlib's default finishFlush (Z_FINISH / BROTLI_OPERATION_FINISH): at the body's end the stream
+    // must be complete, its gzip CRC32 and ISIZE or zlib Adler-32 checked, else 'unexpected end of
+    // file'. A sync flush would hand out a truncated body as a whole one.
     let d: Transform;
-    if (this.#encoding === 'br') d = createBrotliDecompress({ finishFlush: zc.BROTLI_OPERATION_FLUSH });
+    if (this.#encoding === 'br') d = createBrotliDecompress();
     else if (this.#encoding === 'deflate') {
       // RFC 9110 §8.4.1.2 says zlib-wrapped; some servers send raw deflate, so sniff the header.
       const zlibWrapped = first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
-      d = zlibWrapped ? createInflate(opts) : createInflateRaw(opts);
-    } else d = createGunzip(opts);
+      d = zlibWrapped ? createInflate() : createInflateRaw();
+    } else d = createGunzip();
     d.on('data', (c: Buffer) => {
       this.#decoded += c.length;
       const cap = this.#ctx.maxBodySize ?? this.#ctx.maxDecompressSize;
@@ -318,17 +332,20 @@ export class Exchange implements DispatchSink {
       proxy: this.#viaProxy,
     });
     if (!this.#settled) {
-      if (this.#failed === null && isHeadParseError(err)) {
-        const req = this.#req;
-        const url = new URL(req.url.href);
-        url.hash = '';
-        mapped = new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, {
-          status: 400,
-          message: (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
-            ? `Response head is too large (${req._href}): over the connector's maxHeaderSize`
-            : `Invalid HTTP response head (${req._href}): ${(err as { message?: string }).message ?? String(err)}`,
-          cause: err,
-        });
+      if (this.#failed === null && (isHeadParseError(err) || (err as { code?: unknown }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
+        // Before the head is complete a length "mismatch" is undici's wording for a parse error
+        // in a head that had a Content-Length (Content-Length with Transfer-Encoding, two lengths).
+        mapped = this.#parseError(
+          (err as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW'
+            ? `Response head is too large (${this.#req._href}): over the connector's maxHeaderSize`
+            : `Invalid HTTP response head (${this.#req._href}): ${(err as { message?: string }).message ?? String(err)}`,
+          err,
+        );
+      } else if (this.#failed === null && isInterim100(err)) {
+        mapped = this.#parseError(
+          `The server sent an interim 100 (Continue) response (${this.#req._href}), which undici's HTTP/1.1 client refuses and cannot skip; the connection was closed`,
+          err,
+        );
       }
       this.#settled = true;
       this.#reject(mapped);
@@ -339,6 +356,32 @@ export class Exchange implements DispatchSink {
     }
     this.#decoder?.destroy();
     this.#reader?.setException(mapped);
+  }
+
+  /** Why a head undici accepted is refused, or null. */
+  #refusedHead(rawHeaders: Buffer[], statusText: string, version: string | null, noBody: boolean): string | null {
+    const href = this.#req._href;
+    // An HTTP/1 connection carries HTTP/1.x status lines only; llhttp also parses 'HTTP/2.0'.
+    if (version !== null && !version.startsWith('1.')) return `Invalid HTTP response head (${href}): HTTP/${version} status line on an HTTP/1.1 connection`;
+    // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4); llhttp lets NUL and other controls through.
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(statusText)) return `Invalid HTTP response head (${href}): control character in the reason phrase`;
+    if (noBody) return null;
+    const coding = otherTransferCoding(rawHeaders);
+    // We send no TE header, so only chunked may be applied (RFC 9110 §10.1.4); undici removes
+    // chunked alone and would hand out the still-encoded bytes as the body.
+    if (coding === 'chunked') return `Invalid HTTP response head (${href}): chunked applied more than once in Transfer-Encoding`;
+    if (coding !== null) return `Unsupported transfer coding '${coding}' in Transfer-Encoding (${href}): only chunked is accepted`;
+    return null;
+  }
+
+  /** A ClientResponseParseError for this request (status 400: no usable status was read). */
+  #parseError(message: string, cause: unknown): ClientResponseParseError {
+    const req = this.#req;
+    const url = new URL(req.url.href);
+    url.hash = '';
+    const options: { status: number; message: string; cause?: unknown } = { status: 400, message };
+    if (cause !== null) options.cause = cause;
+    return new ClientResponseParseError(new RequestInfo(req.method, url, req.headers, req.url), EMPTY_HISTORY, options);
   }
 
   /** @internal Stops the exchange with `err`: rejects if no response yet, else fails the body. */
@@ -386,6 +429,36 @@ function isHeadParseError(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   return e?.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW';
 }
+
+/**
+ * The first transfer coding other than `chunked` in the Transfer-Encoding headers, `chunked` when
+ * it is listed twice (RFC 9112 §7: never applied more than once), else null.
+ */
+function otherTransferCoding(raw: Buffer[]): string | null {
+  let chunked = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length !== 17 || k.toString('latin1').toLowerCase() !== 'transfer-encoding') continue;
+    for (const part of raw[i + 1]!.toString('latin1').split(',')) {
+      const c = part.trim().toLowerCase();
+      if (c === 'chunked') chunked++;
+      else if (c !== '') return c;
+    }
+  }
+  return chunked > 1 ? 'chunked' : null;
+}
+
+/**
+ * undici destroys the socket with SocketError('bad response') when a 100 status line arrives (it
+ * has no way to skip one); with a request running, nothing else raises that message.
+ */
+function isInterim100(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'UND_ERR_SOCKET' && e.message === 'bad response';
+}
+
+/** Interim (1xx) responses skipped before the final one; more is a flood that would never end. */
+const MAX_INTERIM_RESPONSES = 100;
 
 /** Decoded bytes before the ratio guard applies: small bodies may compress as well as they like. */
 const RATIO_CHECK_FROM = 2 ** 20;

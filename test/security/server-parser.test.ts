@@ -9,6 +9,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import * as web from '../../src/server/index.js';
 import { parseRaw, rawRequest, serve } from '../helpers/server.js';
+import { FRAMING_CORPUS } from './corpus.js';
 
 /** An app whose handler records every request whose body it could read whole. */
 async function target(t: TestContext, options: web.AppRunnerOptions = {}): Promise<{ port: number; seen: string[] }> {
@@ -142,6 +143,12 @@ describe('server request parsing (raw sockets)', () => {
     release();
     assert.ok(calls <= 10, `only the allowed queue reached handlers, got ${calls}`);
   });
+});
+
+describe('server against the shared framing corpus (test/security/corpus.ts)', () => {
+  for (const c of FRAMING_CORPUS) {
+    it(`refuses ${c.name} in a request with 400 and a closed connection`, (t) => refused(t, `POST / HTTP/1.1\r\n${H}${C}${c.fields}\r\n${c.body}`));
+  }
 });
 
 describe('rejected WebSocket upgrades (raw sockets)', () => {
