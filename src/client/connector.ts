@@ -174,6 +174,7 @@ export interface DispatchSink {
  * stack, so while a handler's onHeaders runs this is the socket whose status line was just parsed.
  */
 let readingSocket: Duplex | null = null;
+let parserSymbol: symbol | undefined;
 
 /** Makes `socket` known to `statusLineVersion()` (undici's parser reads it with `read()`). */
 function watchReads(socket: Duplex): void {
@@ -192,7 +193,9 @@ function statusLineVersion(statusCode: number): string | null {
   const socket = readingSocket;
   readingSocket = null;
   if (socket === null) return null;
-  const sym = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'parser');
+  // undici's kParser symbol, found once (one per undici instance) and then reused.
+  if (parserSymbol === undefined || !(parserSymbol in socket)) parserSymbol = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'parser');
+  const sym = parserSymbol;
   const parser = sym === undefined ? undefined : (socket as unknown as Record<symbol, unknown>)[sym] as {
     llhttp?: { llhttp_get_http_major?: (p: number) => number; llhttp_get_http_minor?: (p: number) => number };
     ptr?: number | null;
