@@ -246,8 +246,10 @@ describe('WebSocketResponse', () => {
     assert.equal(await b.reader.closeCode(), 1007);
   });
 
+  // 1 s, so the pong has 0.5 s to come back: with 0.05 s (25 ms for the pong) a loaded machine dropped
+  // the connection before the client answered.
   it('sends heartbeat pings that a live client answers', async (t) => {
-    const { app } = echoApp({ heartbeat: 0.05, autoping: false });
+    const { app } = echoApp({ heartbeat: 1, autoping: false });
     const { port } = await serve(app, t);
     const ws = await client(t, `ws://127.0.0.1:${port}/ws`);
     // The server surfaces the PONG (autoping off) and tells us.
