@@ -632,23 +632,31 @@ export class ClientResponse implements AsyncDisposable {
   async text(encoding?: string, options: TextOptions = {}): Promise<string> {
     const body = await this.read();
     const enc = encoding ?? this.getEncoding();
+    const invalid = (cause: unknown): Error =>
+      new ClientPayloadError(`Can not decode the body of ${this.#req._href} as ${enc}; pass the encoding, e.g. text('gbk'), or { errors: 'replace' }`, { cause });
+    return this.#decode(body, enc, options.errors === 'replace' ? null : invalid);
+  }
+
+  /**
+   * `body` decoded as `enc`, a UTF-8 BOM dropped. `invalid` makes the error for bytes that are not
+   * valid in `enc` (strict, as aiohttp's `bytes.decode()`); null replaces them with U+FFFD. An
+   * unknown encoding is an UnknownEncodingError.
+   */
+  #decode(body: Buffer, enc: string, invalid: ((cause: unknown) => Error) | null): string {
     const lower = enc.toLowerCase();
-    if ((lower === 'utf-8' || lower === 'utf8') && (options.errors === 'replace' || isUtf8(body))) {
+    if ((lower === 'utf-8' || lower === 'utf8') && (invalid === null || isUtf8(body))) {
       return body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
     }
     let decoder: TextDecoder;
     try {
-      decoder = new TextDecoder(enc, { fatal: (options.errors ?? 'strict') === 'strict' });
+      decoder = new TextDecoder(enc, { fatal: invalid !== null });
     } catch (cause) {
       throw new UnknownEncodingError(enc, this.#req._href, { cause });
     }
     try {
       return decoder.decode(body);
     } catch (cause) {
-      throw new ClientPayloadError(
-        `Can not decode the body of ${this.#req._href} as ${enc}; pass the encoding, e.g. text('gbk'), or { errors: 'replace' }`,
-        { cause },
-      );
+      throw invalid!(cause);
     }
   }
 
@@ -671,25 +679,9 @@ export class ClientResponse implements AsyncDisposable {
         });
       }
     }
-    const enc = (options.encoding ?? this.getEncoding()).toLowerCase();
-    let text: string;
-    if (enc === 'utf-8' || enc === 'utf8') {
-      // Strict, as aiohttp's bytes.decode(): invalid UTF-8 is an error, not U+FFFD.
-      if (!isUtf8(body)) throw new JSONDecodeError(`The JSON body of ${this.#req._href} is not valid UTF-8`);
-      text = body.toString('utf8');
-    } else {
-      let decoder: TextDecoder;
-      try {
-        decoder = new TextDecoder(enc, { fatal: true });
-      } catch (cause) {
-        throw new UnknownEncodingError(enc, this.#req._href, { cause });
-      }
-      try {
-        text = decoder.decode(body);
-      } catch (cause) {
-        throw new JSONDecodeError(`The JSON body of ${this.#req._href} is not valid ${enc}`, { cause });
-      }
-    }
+    const enc = options.encoding ?? this.getEncoding();
+    // Strict, as aiohttp's bytes.decode(): invalid bytes are an error, not U+FFFD.
+    let text = this.#decode(body, enc, (cause) => new JSONDecodeError(`The JSON body of ${this.#req._href} is not valid ${/^utf-?8$/i.test(enc) ? 'UTF-8' : enc}`, { cause }));
     text = text.trim();
     if (text.length === 0) return null as T;
     const loads = options.loads ?? JSON.parse;
