@@ -38,12 +38,11 @@ export interface AppRunnerOptions {
 }
 
 /**
- * node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by
- * default), so a timed-out client is cut off up to one interval late: check every tenth of the
+ * @internal node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s
+ * by default), so a timed-out client is cut off up to one interval late: check every tenth of the
  * shortest timeout (10 ms to 1 s), and give node a headersTimeout one interval short, so that a
  * client still sending headers is cut off at most `headersMs` after its first byte, never later.
  */
-/** @internal */
 export function timeoutChecks(headersMs: number, requestMs: number): { headersTimeout: number; connectionsCheckingInterval: number } {
   const shortest = Math.min(headersMs > 0 ? headersMs : Infinity, requestMs > 0 ? requestMs : Infinity);
   if (shortest === Infinity) return { headersTimeout: 0, connectionsCheckingInterval: 30_000 };
